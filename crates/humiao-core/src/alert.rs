@@ -1,0 +1,317 @@
+//! Alerts (预警): what to tell the child director, how urgently, and what to keep from them.
+//!
+//! An alert has a masked message the director sees ("家庭变故，请尽快走访") and a detail that only
+//! roles which need it may see. Routing to a grid is the caller's job (the child's residence).
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::fact::{Fact, FactKind};
+use crate::person::{PersonId, RelationKind, SourceRecordId};
+use crate::policy::{Category, Decision};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Urgent,
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Urgent => "urgent",
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "urgent" => Self::Urgent,
+            "high" => Self::High,
+            "medium" => Self::Medium,
+            "low" => Self::Low,
+            _ => return None,
+        })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Urgent => "紧急",
+            Self::High => "高",
+            Self::Medium => "中",
+            Self::Low => "低",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Open,
+    Closed,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Open => "待处理",
+            Self::Closed => "已办结",
+        }
+    }
+}
+
+/// Deadlines and windows (*parameters*).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertParams {
+    /// Family changes older than this are history, not news.
+    pub family_change_window_days: i64,
+    pub due_days_urgent: i64,
+    pub due_days_high: i64,
+    pub due_days_medium: i64,
+    pub due_days_low: i64,
+}
+
+impl Default for AlertParams {
+    fn default() -> Self {
+        Self {
+            family_change_window_days: 90,
+            due_days_urgent: 1,
+            due_days_high: 3,
+            due_days_medium: 7,
+            due_days_low: 15,
+        }
+    }
+}
+
+impl AlertParams {
+    pub fn due(&self, severity: Severity, from: NaiveDate) -> NaiveDate {
+        let days = match severity {
+            Severity::Urgent => self.due_days_urgent,
+            Severity::High => self.due_days_high,
+            Severity::Medium => self.due_days_medium,
+            Severity::Low => self.due_days_low,
+        };
+        from + Duration::days(days)
+    }
+}
+
+/// An alert to be raised, before routing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertDraft {
+    pub child: PersonId,
+    /// Why, as a stable code: one open alert per child per reason.
+    pub reason_code: String,
+    /// What raised it; an alert is raised once per child per trigger, ever.
+    pub trigger_key: String,
+    pub severity: Severity,
+    /// What the director is told: urgency, never the sensitive fact.
+    pub masked_message: String,
+    /// The sensitive detail behind it, for roles that need it.
+    pub detail: String,
+    pub due: NaiveDate,
+    pub sources: Vec<SourceRecordId>,
+}
+
+/// A fact about one of the child's parents, as seen from the child.
+#[derive(Debug, Clone, Copy)]
+pub struct RelativeFact<'a> {
+    pub relation: RelationKind,
+    pub fact: &'a Fact,
+}
+
+pub const FAMILY_CHANGE_MESSAGE: &str = "家庭变故，请尽快走访";
+
+fn category_alert(category: Category) -> (Severity, &'static str) {
+    match category {
+        Category::Orphan | Category::DeFactoUnsupported => {
+            (Severity::High, "儿童保障情况发生变化，请尽快走访核实")
+        }
+        Category::EntitledNotReceiving => (Severity::High, "疑似应保未保，请走访核实并协助申请"),
+        Category::RuralLeftBehind => (Severity::Medium, "儿童监护情况发生变化，请走访了解"),
+    }
+}
+
+/// Alerts from one assessment: a category the child did not have before, and family changes
+/// (divorce, custody, death, going missing) of a parent within the window.
+pub fn alerts_for(
+    child: PersonId,
+    previous: &BTreeSet<Category>,
+    current: &[Decision],
+    relatives: &[RelativeFact],
+    as_of: NaiveDate,
+    params: &AlertParams,
+) -> Vec<AlertDraft> {
+    let mut out = Vec::new();
+    for decision in current {
+        if previous.contains(&decision.category) {
+            continue;
+        }
+        let (severity, message) = category_alert(decision.category);
+        let detail = decision
+            .reasons
+            .iter()
+            .map(|r| r.text.as_str())
+            .collect::<Vec<_>>()
+            .join("；");
+        out.push(AlertDraft {
+            child,
+            reason_code: format!("category:{}", decision.category.code()),
+            trigger_key: format!("category:{}:{}", decision.category.code(), as_of),
+            severity,
+            masked_message: message.to_string(),
+            detail: format!("新认定{}：{detail}", decision.category.label_zh()),
+            due: params.due(severity, as_of),
+            sources: decision
+                .reasons
+                .iter()
+                .flat_map(|r| r.sources.iter().copied())
+                .collect(),
+        });
+    }
+    let window_start = as_of - Duration::days(params.family_change_window_days);
+    for relative in relatives {
+        let fact = relative.fact;
+        let severity = match fact.kind {
+            FactKind::Death | FactKind::Custody { .. } | FactKind::Missing => Severity::High,
+            FactKind::Divorce { .. } => Severity::Medium,
+            _ => continue,
+        };
+        let Some(from) = fact.valid_from else { continue };
+        if from < window_start || from > as_of {
+            continue;
+        }
+        out.push(AlertDraft {
+            child,
+            reason_code: format!("family_change:{}", fact.kind.code()),
+            trigger_key: format!("fact:{}:{}", fact.source, fact.kind.code()),
+            severity,
+            masked_message: FAMILY_CHANGE_MESSAGE.to_string(),
+            detail: format!(
+                "{}{}（{}）",
+                relative.relation.label_zh(),
+                fact.kind.describe_zh(),
+                from.format("%Y-%m-%d")
+            ),
+            due: params.due(severity, as_of),
+            sources: vec![fact.source],
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Reason;
+    use crate::records::DivorceChannel;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    fn divorce(on: NaiveDate) -> Fact {
+        Fact {
+            person: PersonId(2),
+            kind: FactKind::Divorce {
+                channel: DivorceChannel::Registration,
+            },
+            valid_from: Some(on),
+            valid_to: None,
+            source: SourceRecordId(7),
+        }
+    }
+
+    #[test]
+    fn a_recent_divorce_raises_a_masked_family_change_alert() {
+        let fact = divorce(d(11, 1));
+        let alerts = alerts_for(
+            PersonId(1),
+            &BTreeSet::new(),
+            &[],
+            &[RelativeFact {
+                relation: RelationKind::Father,
+                fact: &fact,
+            }],
+            d(11, 22),
+            &AlertParams::default(),
+        );
+        assert_eq!(alerts.len(), 1);
+        let alert = &alerts[0];
+        assert_eq!(alert.masked_message, "家庭变故，请尽快走访");
+        assert!(!alert.masked_message.contains("离婚"));
+        assert!(alert.detail.contains("离婚"));
+        assert_eq!(alert.due, d(11, 29));
+        assert_eq!(alert.sources, vec![SourceRecordId(7)]);
+    }
+
+    #[test]
+    fn an_old_divorce_is_not_news() {
+        let fact = divorce(d(1, 1));
+        let alerts = alerts_for(
+            PersonId(1),
+            &BTreeSet::new(),
+            &[],
+            &[RelativeFact {
+                relation: RelationKind::Father,
+                fact: &fact,
+            }],
+            d(11, 22),
+            &AlertParams::default(),
+        );
+        assert!(alerts.is_empty());
+    }
+
+    #[test]
+    fn only_new_categories_raise_alerts() {
+        let decision = Decision {
+            category: Category::DeFactoUnsupported,
+            reasons: vec![Reason {
+                text: "父亲死亡".into(),
+                sources: vec![SourceRecordId(3)],
+            }],
+            policy: "民发〔2019〕62号".into(),
+        };
+        let fresh = alerts_for(
+            PersonId(1),
+            &BTreeSet::new(),
+            std::slice::from_ref(&decision),
+            &[],
+            d(11, 22),
+            &AlertParams::default(),
+        );
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(fresh[0].severity, Severity::High);
+        assert!(!fresh[0].masked_message.contains("死亡"));
+        let known = alerts_for(
+            PersonId(1),
+            &BTreeSet::from([Category::DeFactoUnsupported]),
+            &[decision],
+            &[],
+            d(11, 22),
+            &AlertParams::default(),
+        );
+        assert!(known.is_empty());
+    }
+}
