@@ -1,0 +1,345 @@
+//! Children within a user's jurisdiction: lists, search and the pieces of a child's page.
+//!
+//! Every query here takes the [`Actor`] and applies its scope in SQL, so a record outside the
+//! user's places is never fetched, not merely hidden.
+
+use chrono::{Months, NaiveDate};
+use humiao_core::access::{Actor, Role};
+use humiao_core::fact::Fact;
+use humiao_core::linking::LinkRule;
+use humiao_core::policy::{Category, Reason};
+use humiao_core::{MentionRole, Person, PersonId, RegionCode, RelationKind, SourceRecordId};
+
+use crate::population::{fact_from_row, person_from_row, PERSON_COLUMNS};
+use crate::{corrupt, date_text, get, Arg, Result, Sql, Store, StoreError};
+
+/// Appends a condition limiting rows to the actor's jurisdiction. `place` is the column with
+/// the grid the record is placed in, `fallback` the column used when it is NULL (registration).
+pub(crate) fn push_scope(sql: &mut Sql, actor: &Actor, place: &str, fallback: &str) {
+    if !actor.role.sees_children() || actor.jurisdiction.is_empty() {
+        sql.push("1 = 0");
+        return;
+    }
+    sql.push("(");
+    for (i, region) in actor.jurisdiction.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        let pattern = format!("{}%", region.scope_prefix());
+        if actor.role == Role::ChildDirector {
+            sql.push(place).push(" LIKE ").bind(Arg::Text(pattern));
+        } else {
+            sql.push(&format!("({place} LIKE "))
+                .bind(Arg::Text(pattern.clone()))
+                .push(&format!(" OR ({place} IS NULL AND {fallback} LIKE "))
+                .bind(Arg::Text(pattern))
+                .push("))");
+        }
+    }
+    sql.push(")");
+}
+
+/// Birth dates of minors on `as_of`: after this date (exclusive) and not after `as_of`.
+pub(crate) fn minor_born_after(as_of: NaiveDate) -> NaiveDate {
+    as_of
+        .checked_sub_months(Months::new(12 * 18))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChildFilter {
+    pub as_of: NaiveDate,
+    /// Part of the name, or a full citizen ID.
+    pub query: Option<String>,
+    pub category: Option<Category>,
+    /// A town, village or grid to narrow to.
+    pub place: Option<RegionCode>,
+    pub with_open_alert: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildSummary {
+    pub person: Person,
+    pub categories: Vec<Category>,
+    pub open_alerts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryRow {
+    pub category: Category,
+    pub reasons: Vec<Reason>,
+    pub policy: String,
+    pub since: NaiveDate,
+    pub assessed_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelativeRow {
+    pub kind: RelationKind,
+    pub person: Person,
+    pub source: SourceRecordId,
+}
+
+/// A fact with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub fact: Fact,
+    pub department: String,
+    pub file_name: String,
+    pub line: i64,
+}
+
+/// A source record linked to a person, with how it was linked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedRecordRow {
+    pub id: SourceRecordId,
+    pub department: String,
+    pub record_kind: String,
+    pub file_name: String,
+    pub line: i64,
+    pub role: MentionRole,
+    pub rule: Option<LinkRule>,
+    pub explanation: String,
+    pub raw_json: String,
+}
+
+impl Store {
+    /// Children in the actor's jurisdiction matching the filter, by name.
+    pub async fn list_children(
+        &self,
+        actor: &Actor,
+        filter: &ChildFilter,
+    ) -> Result<Vec<ChildSummary>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {} FROM persons p WHERE ",
+            PERSON_COLUMNS
+                .split(", ")
+                .map(|c| format!("p.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
+        sql.push(" AND p.birth_date > ")
+            .bind(Arg::Text(date_text(minor_born_after(filter.as_of))))
+            .push(" AND p.birth_date <= ")
+            .bind(Arg::Text(date_text(filter.as_of)));
+        if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            sql.push(" AND (p.name LIKE ")
+                .bind(Arg::Text(format!("%{q}%")))
+                .push(" OR p.citizen_id = ")
+                .bind(Arg::Text(q.to_uppercase()))
+                .push(")");
+        }
+        if let Some(place) = &filter.place {
+            let pattern = format!("{}%", place.scope_prefix());
+            sql.push(" AND (p.residence_grid LIKE ")
+                .bind(Arg::Text(pattern.clone()))
+                .push(" OR (p.residence_grid IS NULL AND p.hukou_region LIKE ")
+                .bind(Arg::Text(pattern))
+                .push("))");
+        }
+        if let Some(category) = filter.category {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM child_categories c WHERE c.person_id = p.id AND \
+                 c.category = ",
+            )
+            .bind(Arg::Text(category.code().into()))
+            .push(")");
+        }
+        if filter.with_open_alert {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM alerts a WHERE a.person_id = p.id AND \
+                 a.status = 'open')",
+            );
+        }
+        sql.push(" ORDER BY p.name, p.id LIMIT ")
+            .bind(Arg::Int(filter.limit.max(1)))
+            .push(" OFFSET ")
+            .bind(Arg::Int(filter.offset.max(0)));
+        let persons = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(person_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        if persons.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = persons
+            .iter()
+            .map(|p| p.id.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Ids are integers we just read, so inlining them is safe; one query, not one per child.
+        let categories = sqlx::query(&format!(
+            "SELECT person_id, category FROM child_categories WHERE person_id IN ({ids}) \
+             ORDER BY category"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let alerts = sqlx::query(&format!(
+            "SELECT person_id, COUNT(*) AS n FROM alerts WHERE status = 'open' AND \
+             person_id IN ({ids}) GROUP BY person_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<ChildSummary> = persons
+            .into_iter()
+            .map(|person| ChildSummary {
+                person,
+                categories: Vec::new(),
+                open_alerts: 0,
+            })
+            .collect();
+        for row in &categories {
+            let id: i64 = get(row, "person_id")?;
+            let c: String = get(row, "category")?;
+            let category = Category::parse(&c).ok_or_else(|| corrupt("category", &c))?;
+            if let Some(s) = out.iter_mut().find(|s| s.person.id.0 == id) {
+                s.categories.push(category);
+            }
+        }
+        for row in &alerts {
+            let id: i64 = get(row, "person_id")?;
+            if let Some(s) = out.iter_mut().find(|s| s.person.id.0 == id) {
+                s.open_alerts = get(row, "n")?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One person, only if within the actor's jurisdiction; otherwise `NotFound`, exactly as
+    /// if the person did not exist.
+    pub async fn person_in_scope(&self, actor: &Actor, id: PersonId) -> Result<Person> {
+        let mut sql = Sql::new(&format!("SELECT {PERSON_COLUMNS} FROM persons WHERE id = "));
+        sql.bind(Arg::Int(id.0)).push(" AND ");
+        push_scope(&mut sql, actor, "residence_grid", "hukou_region");
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        person_from_row(&row)
+    }
+
+    /// A person by id without scoping: for internal jobs (pipeline, CLI), never for requests.
+    pub async fn person_unscoped(&self, id: PersonId) -> Result<Person> {
+        let row = sqlx::query(&format!("SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        person_from_row(&row)
+    }
+
+    pub async fn relatives(&self, child: PersonId) -> Result<Vec<RelativeRow>> {
+        let columns = PERSON_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT r.kind, r.source_record_id, {columns} FROM relationships r \
+             JOIN persons p ON p.id = r.relative_id WHERE r.child_id = $1 ORDER BY r.kind"
+        ))
+        .bind(child.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = get(row, "kind")?;
+                Ok(RelativeRow {
+                    kind: RelationKind::parse(&kind).ok_or_else(|| corrupt("relation", &kind))?,
+                    person: person_from_row(row)?,
+                    source: SourceRecordId(get(row, "source_record_id")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Facts about these persons, each with its department, file and line.
+    pub async fn facts_with_sources(&self, persons: &[PersonId]) -> Result<Vec<FactRow>> {
+        if persons.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = persons
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT f.person_id, f.detail_json, f.valid_from, f.valid_to, f.source_record_id, \
+             s.department, s.file_name, s.line FROM facts f \
+             JOIN source_records s ON s.id = f.source_record_id \
+             WHERE f.person_id IN ({ids}) ORDER BY f.person_id, f.valid_from, f.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FactRow {
+                    fact: fact_from_row(row)?,
+                    department: get(row, "department")?,
+                    file_name: get(row, "file_name")?,
+                    line: get(row, "line")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn categories_of(&self, person: PersonId) -> Result<Vec<CategoryRow>> {
+        let rows = sqlx::query(
+            "SELECT category, reasons_json, policy, since, assessed_on FROM child_categories \
+             WHERE person_id = $1 ORDER BY category",
+        )
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let c: String = get(row, "category")?;
+                let reasons: String = get(row, "reasons_json")?;
+                Ok(CategoryRow {
+                    category: Category::parse(&c).ok_or_else(|| corrupt("category", &c))?,
+                    reasons: serde_json::from_str(&reasons)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    policy: get(row, "policy")?,
+                    since: crate::parse_date(&get::<String>(row, "since")?)?,
+                    assessed_on: crate::parse_date(&get::<String>(row, "assessed_on")?)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn linked_records(&self, person: PersonId) -> Result<Vec<LinkedRecordRow>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.department, s.record_kind, s.file_name, s.line, s.raw_json, l.role, \
+             l.rule, l.explanation FROM record_links l \
+             JOIN source_records s ON s.id = l.source_record_id \
+             WHERE l.person_id = $1 ORDER BY s.id",
+        )
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = get(row, "role")?;
+                let rule: Option<String> = get(row, "rule")?;
+                Ok(LinkedRecordRow {
+                    id: SourceRecordId(get(row, "id")?),
+                    department: get(row, "department")?,
+                    record_kind: get(row, "record_kind")?,
+                    file_name: get(row, "file_name")?,
+                    line: get(row, "line")?,
+                    role: MentionRole::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+                    rule: rule.as_deref().and_then(LinkRule::parse),
+                    explanation: get(row, "explanation")?,
+                    raw_json: get(row, "raw_json")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,404 @@
+//! Golden records and what hangs off them: links from source records, relationships, facts,
+//! and the categories decided by assessment.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::linking::LinkRule;
+use humiao_core::policy::{Category, Decision};
+use humiao_core::{
+    CitizenId, MentionRole, Person, PersonId, PersonName, RegionCode, RelationKind, Sex,
+    SourceRecordId,
+};
+use sqlx::any::AnyRow;
+
+use crate::alerts::{insert_alert, NewAlert};
+use crate::{
+    corrupt, date_text, get, now_text, parse_date, parse_opt_date, Result, Store, StoreError,
+    WriteTx,
+};
+
+/// Identity fields for a new or updated golden record, and the record they come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPerson {
+    pub citizen_id: Option<CitizenId>,
+    pub name: PersonName,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub hukou_region: Option<RegionCode>,
+    pub hukou_address: Option<String>,
+    pub residence_grid: Option<RegionCode>,
+    pub residence_address: Option<String>,
+    pub household_no: Option<String>,
+    pub source: SourceRecordId,
+}
+
+/// Everything assessment reads, loaded at once (a county fits in memory).
+#[derive(Debug, Default)]
+pub struct Population {
+    pub persons: Vec<Person>,
+    pub relationships: Vec<(PersonId, RelationKind, PersonId)>,
+    pub facts: Vec<Fact>,
+    pub categories: Vec<(PersonId, Category)>,
+    /// Codes of rural villages (村), for 农村留守儿童.
+    pub rural_villages: Vec<RegionCode>,
+}
+
+/// A mention that could not be linked, for the list the centre reviews.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmatchedRow {
+    pub source_record_id: SourceRecordId,
+    pub department: String,
+    pub file_name: String,
+    pub line: i64,
+    pub role: MentionRole,
+    pub reason: String,
+}
+
+pub(crate) fn person_from_row(row: &AnyRow) -> Result<Person> {
+    let citizen_id: Option<String> = get(row, "citizen_id")?;
+    let name: String = get(row, "name")?;
+    let sex: String = get(row, "sex")?;
+    let birth: String = get(row, "birth_date")?;
+    let region = |col: &str| -> Result<Option<RegionCode>> {
+        let v: Option<String> = get(row, col)?;
+        v.map(|s| RegionCode::parse(&s).map_err(|_| corrupt("region", &s)))
+            .transpose()
+    };
+    Ok(Person {
+        id: PersonId(get(row, "id")?),
+        citizen_id: citizen_id
+            .map(|s| CitizenId::parse(&s).map_err(|_| corrupt("citizen id", "…")))
+            .transpose()?,
+        name: PersonName::parse(&name).map_err(|_| corrupt("name", "…"))?,
+        sex: Sex::parse(&sex).ok_or_else(|| corrupt("sex", &sex))?,
+        birth_date: parse_date(&birth)?,
+        hukou_region: region("hukou_region")?,
+        hukou_address: get(row, "hukou_address")?,
+        residence_grid: region("residence_grid")?,
+        residence_address: get(row, "residence_address")?,
+        household_no: get(row, "household_no")?,
+    })
+}
+
+pub(crate) const PERSON_COLUMNS: &str = "id, citizen_id, name, sex, birth_date, hukou_region, \
+    hukou_address, residence_grid, residence_address, household_no";
+
+pub(crate) fn fact_from_row(row: &AnyRow) -> Result<Fact> {
+    let detail: String = get(row, "detail_json")?;
+    let kind: FactKind = serde_json::from_str(&detail)
+        .map_err(|e| StoreError::Corrupt(format!("fact {detail}: {e}")))?;
+    Ok(Fact {
+        person: PersonId(get(row, "person_id")?),
+        kind,
+        valid_from: parse_opt_date(get(row, "valid_from")?)?,
+        valid_to: parse_opt_date(get(row, "valid_to")?)?,
+        source: SourceRecordId(get(row, "source_record_id")?),
+    })
+}
+
+/// Writes the results of one linking run in one transaction.
+pub struct LinkWriter<'a> {
+    tx: WriteTx<'a>,
+    now: String,
+}
+
+impl LinkWriter<'_> {
+    pub async fn create_person(&mut self, p: &NewPerson) -> Result<PersonId> {
+        let row = sqlx::query(
+            "INSERT INTO persons (citizen_id, name, sex, birth_date, hukou_region, hukou_address, \
+             residence_grid, residence_address, household_no, identity_source_id, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(p.citizen_id.as_ref().map(|c| c.to_string()))
+        .bind(p.name.to_string())
+        .bind(p.sex.as_str())
+        .bind(date_text(p.birth_date))
+        .bind(p.hukou_region.as_ref().map(|c| c.to_string()))
+        .bind(p.hukou_address.clone())
+        .bind(p.residence_grid.as_ref().map(|c| c.to_string()))
+        .bind(p.residence_address.clone())
+        .bind(p.household_no.clone())
+        .bind(p.source.0)
+        .bind(self.now.clone())
+        .fetch_one(&mut *self.tx.tx)
+        .await?;
+        Ok(PersonId(get(&row, "id")?))
+    }
+
+    /// Replaces the identity fields of a person with those of a more trusted record (the
+    /// household register). The person keeps their ID.
+    pub async fn update_identity(&mut self, id: PersonId, p: &NewPerson) -> Result<()> {
+        sqlx::query(
+            "UPDATE persons SET citizen_id = COALESCE($1, citizen_id), name = $2, sex = $3, \
+             birth_date = $4, hukou_region = $5, hukou_address = $6, residence_grid = $7, \
+             residence_address = $8, household_no = $9, identity_source_id = $10, \
+             updated_at = $11 WHERE id = $12",
+        )
+        .bind(p.citizen_id.as_ref().map(|c| c.to_string()))
+        .bind(p.name.to_string())
+        .bind(p.sex.as_str())
+        .bind(date_text(p.birth_date))
+        .bind(p.hukou_region.as_ref().map(|c| c.to_string()))
+        .bind(p.hukou_address.clone())
+        .bind(p.residence_grid.as_ref().map(|c| c.to_string()))
+        .bind(p.residence_address.clone())
+        .bind(p.household_no.clone())
+        .bind(p.source.0)
+        .bind(self.now.clone())
+        .bind(id.0)
+        .execute(&mut *self.tx.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Records how one mention of a record was resolved (person `None` = unmatched).
+    pub async fn link_mention(
+        &mut self,
+        record: SourceRecordId,
+        role: MentionRole,
+        person: Option<PersonId>,
+        rule: Option<LinkRule>,
+        explanation: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO record_links (source_record_id, role, person_id, rule, explanation) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_record_id, role) DO UPDATE SET \
+             person_id = excluded.person_id, rule = excluded.rule, \
+             explanation = excluded.explanation",
+        )
+        .bind(record.0)
+        .bind(role.as_str())
+        .bind(person.map(|p| p.0))
+        .bind(rule.map(|r| r.code()))
+        .bind(explanation.to_string())
+        .execute(&mut *self.tx.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_relationship(
+        &mut self,
+        child: PersonId,
+        kind: RelationKind,
+        relative: PersonId,
+        source: SourceRecordId,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO relationships (child_id, relative_id, kind, source_record_id) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (child_id, kind, relative_id) DO NOTHING",
+        )
+        .bind(child.0)
+        .bind(relative.0)
+        .bind(kind.as_str())
+        .bind(source.0)
+        .execute(&mut *self.tx.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_fact(&mut self, fact: &Fact) -> Result<()> {
+        let detail =
+            serde_json::to_string(&fact.kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO facts (person_id, kind, detail_json, valid_from, valid_to, \
+             source_record_id) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (source_record_id, person_id, kind) DO NOTHING",
+        )
+        .bind(fact.person.0)
+        .bind(fact.kind.code())
+        .bind(detail)
+        .bind(fact.valid_from.map(date_text))
+        .bind(fact.valid_to.map(date_text))
+        .bind(fact.source.0)
+        .execute(&mut *self.tx.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// `linked` when every mention found its person, else `unmatched`.
+    pub async fn mark_record(&mut self, record: SourceRecordId, all_linked: bool) -> Result<()> {
+        sqlx::query("UPDATE source_records SET link_status = $1 WHERE id = $2")
+            .bind(if all_linked { "linked" } else { "unmatched" })
+            .bind(record.0)
+            .execute(&mut *self.tx.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await
+    }
+}
+
+/// The outcome of assessing a set of children, written at once.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentWrite {
+    pub as_of: NaiveDate,
+    /// Current decisions (inserted or refreshed).
+    pub decisions: Vec<(PersonId, Decision)>,
+    /// Categories a child no longer has.
+    pub removed: Vec<(PersonId, Category)>,
+    pub alerts: Vec<NewAlert>,
+}
+
+impl Store {
+    pub async fn link_writer(&self) -> Result<LinkWriter<'_>> {
+        Ok(LinkWriter {
+            tx: self.begin_write().await?,
+            now: now_text(Utc::now()),
+        })
+    }
+
+    pub async fn load_population(&self) -> Result<Population> {
+        let persons = sqlx::query(&format!("SELECT {PERSON_COLUMNS} FROM persons ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(person_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let relationships = sqlx::query(
+            "SELECT child_id, kind, relative_id FROM relationships ORDER BY child_id, kind",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let kind: String = get(row, "kind")?;
+            Ok((
+                PersonId(get(row, "child_id")?),
+                RelationKind::parse(&kind).ok_or_else(|| corrupt("relation", &kind))?,
+                PersonId(get(row, "relative_id")?),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let facts = sqlx::query(
+            "SELECT person_id, detail_json, valid_from, valid_to, source_record_id FROM facts \
+             ORDER BY person_id, id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(fact_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        let categories = sqlx::query("SELECT person_id, category FROM child_categories")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                let c: String = get(row, "category")?;
+                Ok((
+                    PersonId(get(row, "person_id")?),
+                    Category::parse(&c).ok_or_else(|| corrupt("category", &c))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let rural_villages = sqlx::query(
+            "SELECT code FROM regions WHERE level = 'village' AND rural = 1 ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            get::<String>(row, "code")
+                .ok()
+                .and_then(|c| RegionCode::parse(&c).ok())
+        })
+        .collect();
+        Ok(Population {
+            persons,
+            relationships,
+            facts,
+            categories,
+            rural_villages,
+        })
+    }
+
+    /// Writes decisions, removals and alerts in one transaction. Returns the number of alerts
+    /// actually raised (a duplicate trigger or an open alert for the same reason is skipped).
+    pub async fn apply_assessment(&self, write: &AssessmentWrite) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let as_of = date_text(write.as_of);
+        for (person, category) in &write.removed {
+            sqlx::query("DELETE FROM child_categories WHERE person_id = $1 AND category = $2")
+                .bind(person.0)
+                .bind(category.code())
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+        for (person, decision) in &write.decisions {
+            let reasons = serde_json::to_string(&decision.reasons)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO child_categories (person_id, category, reasons_json, policy, since, \
+                 assessed_on) VALUES ($1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (person_id, category) DO UPDATE SET \
+                 reasons_json = excluded.reasons_json, policy = excluded.policy, \
+                 assessed_on = excluded.assessed_on",
+            )
+            .bind(person.0)
+            .bind(decision.category.code())
+            .bind(reasons)
+            .bind(decision.policy.clone())
+            .bind(as_of.clone())
+            .execute(&mut *tx.tx)
+            .await?;
+        }
+        let mut raised = 0;
+        for alert in &write.alerts {
+            if insert_alert(&mut tx.tx, alert).await? {
+                raised += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(raised)
+    }
+
+    /// Mentions that found no person, newest first.
+    pub async fn unmatched(&self, limit: i64) -> Result<Vec<UnmatchedRow>> {
+        let rows = sqlx::query(
+            "SELECT l.source_record_id, s.department, s.file_name, s.line, l.role, l.explanation \
+             FROM record_links l JOIN source_records s ON s.id = l.source_record_id \
+             WHERE l.person_id IS NULL ORDER BY l.source_record_id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = get(row, "role")?;
+                Ok(UnmatchedRow {
+                    source_record_id: SourceRecordId(get(row, "source_record_id")?),
+                    department: get(row, "department")?,
+                    file_name: get(row, "file_name")?,
+                    line: get(row, "line")?,
+                    role: MentionRole::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+                    reason: get(row, "explanation")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Counts for summaries: persons, links by rule, unmatched mentions.
+    pub async fn link_summary(&self) -> Result<BTreeMap<String, i64>> {
+        let mut out = BTreeMap::new();
+        let persons = sqlx::query("SELECT COUNT(*) AS n FROM persons")
+            .fetch_one(&self.pool)
+            .await?;
+        out.insert("persons".to_string(), get(&persons, "n")?);
+        let rows = sqlx::query(
+            "SELECT COALESCE(rule, 'unmatched') AS rule, COUNT(*) AS n FROM record_links \
+             GROUP BY COALESCE(rule, 'unmatched')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            out.insert(
+                format!("links.{}", get::<String>(&row, "rule")?),
+                get(&row, "n")?,
+            );
+        }
+        Ok(out)
+    }
+}
