@@ -166,6 +166,16 @@ impl Store {
         Ok(())
     }
 
+    /// Runs a raw statement. Only for tests that must corrupt data on purpose (e.g. to prove the
+    /// audit chain detects tampering); never used by the application.
+    #[doc(hidden)]
+    pub async fn execute_for_tests(&self, sql: &str) {
+        sqlx::query(sql)
+            .execute(&self.pool)
+            .await
+            .expect("test statement");
+    }
+
     /// Begins a write transaction (serialised on SQLite).
     async fn begin_write(&self) -> Result<WriteTx<'_>> {
         let guard = match self.backend {

@@ -1,0 +1,696 @@
+//! The storage suite: every test runs against embedded SQLite and against PostgreSQL.
+//!
+//! PostgreSQL comes from `HUMIAO_TEST_POSTGRES` (default: the local server); each test gets a
+//! fresh database that is dropped afterwards. If PostgreSQL cannot be reached the tests fail,
+//! unless `HUMIAO_SKIP_POSTGRES=1` is set, in which case they say so loudly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use humiao_core::access::{Actor, Role};
+use humiao_core::alert::{AlertDraft, AlertStatus, Severity};
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::linking::LinkRule;
+use humiao_core::policy::{Category, Decision, Reason};
+use humiao_core::records::{HouseholdMember, PersonRef, RegisterStatus};
+use humiao_core::{
+    CitizenId, Department, DepartmentRecord, MentionRole, PersonId, PersonName, RecordKind,
+    Region, RegionCode, RelationKind, Sex, SourceRecordId,
+};
+use humiao_store::{
+    AlertFilter, AssessmentWrite, AuditEntry, BatchStatus, ChildFilter, NewAlert, NewBatch,
+    NewPerson, NewPhoto, NewSourceRecord, NewUser, NewVisit, QuarantineRow, Store, StoreError,
+};
+
+mod backends {
+    use super::*;
+    use sqlx::Connection;
+
+    pub struct TestDb {
+        pub store: Store,
+        cleanup: Option<(String, String)>,
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        TestDb {
+            store: Store::connect(&url).await.unwrap(),
+            cleanup: None,
+            _dir: Some(dir),
+        }
+    }
+
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = std::env::var("HUMIAO_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        sqlx::any::install_default_drivers();
+        let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) if std::env::var("HUMIAO_SKIP_POSTGRES").as_deref() == Ok("1") => {
+                eprintln!("SKIPPED (HUMIAO_SKIP_POSTGRES=1): PostgreSQL unreachable: {e}");
+                return None;
+            }
+            Err(e) => panic!(
+                "PostgreSQL at {admin_url} is unreachable ({e}); start it or set \
+                 HUMIAO_SKIP_POSTGRES=1 to skip the PostgreSQL half of the storage tests"
+            ),
+        };
+        let name = format!(
+            "humiao_test_{}_{}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.ok();
+        let base = admin_url.rsplit_once('/').unwrap().0;
+        let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
+        Some(TestDb {
+            store,
+            cleanup: Some((admin_url, name)),
+            _dir: None,
+        })
+    }
+
+    impl TestDb {
+        pub async fn finish(self) {
+            self.store.close().await;
+            if let Some((admin_url, name)) = self.cleanup {
+                let mut admin = sqlx::AnyConnection::connect(&admin_url).await.unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Declares one test body run on both backends.
+macro_rules! storage_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let db = backends::sqlite().await;
+                $body(&db.store).await;
+                db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = backends::postgres().await {
+                    $body(&db.store).await;
+                    db.finish().await;
+                }
+            }
+        }
+    };
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+const GRID_A: &str = "330199001001001";
+const GRID_B: &str = "330199002001001";
+
+async fn seed_regions(store: &Store) {
+    let regions = [
+        ("330199000000", "护苗县", false),
+        ("330199001000", "东城街道", false),
+        ("330199001001", "青石社区", false),
+        (GRID_A, "青石社区第一网格", false),
+        ("330199002000", "西山镇", false),
+        ("330199002001", "西山村", true),
+        (GRID_B, "西山村第一网格", true),
+    ];
+    store
+        .upsert_regions(
+            &regions
+                .iter()
+                .map(|(c, n, r)| Region {
+                    code: code(c),
+                    name: n.to_string(),
+                    rural: *r,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+}
+
+fn member(name: &str, id: &CitizenId, grid: &str, father: Option<&CitizenId>) -> HouseholdMember {
+    HouseholdMember {
+        household_no: format!("H{}", &grid[9..]),
+        citizen_id: Some(id.clone()),
+        name: PersonName::parse(name).unwrap(),
+        sex: id.sex(),
+        birth_date: id.birth_date(),
+        relation_to_head: None,
+        hukou_region: code(&grid[..12]),
+        hukou_address: Some("幸福路1号".into()),
+        residence_grid: Some(code(grid)),
+        residence_address: Some("幸福路1号2幢301室".into()),
+        father: PersonRef {
+            citizen_id: father.cloned(),
+            name: None,
+        },
+        mother: PersonRef::default(),
+        guardian: PersonRef::default(),
+        status: RegisterStatus::Normal,
+        status_date: None,
+        outflow_reason: None,
+        outflow_since: None,
+        outflow_destination: None,
+    }
+}
+
+struct Seeded {
+    child_a: PersonId,
+    child_b: PersonId,
+    father_a: PersonId,
+    records: Vec<SourceRecordId>,
+}
+
+/// Two children in two towns, one father, imported and linked through the store API.
+async fn seed_people(store: &Store) -> Seeded {
+    seed_regions(store).await;
+    let child_a_id = CitizenId::from_parts("330199", d(2015, 3, 1), 11).unwrap();
+    let child_b_id = CitizenId::from_parts("330199", d(2016, 4, 2), 22).unwrap();
+    let father_id = CitizenId::from_parts("330199", d(1985, 1, 1), 31).unwrap();
+    let batch = store
+        .create_batch(&NewBatch {
+            department: Department::Police,
+            record_kind: RecordKind::HouseholdMember,
+            mapping_name: "test".into(),
+            file_name: "hh.csv".into(),
+            file_sha256: "abc".into(),
+            imported_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let rows = [
+        member("王小明", &child_a_id, GRID_A, Some(&father_id)),
+        member("李小红", &child_b_id, GRID_B, None),
+        member("王强", &father_id, GRID_A, None),
+    ];
+    let records: Vec<NewSourceRecord> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| NewSourceRecord {
+            line: i as i64 + 2,
+            content_hash: format!("hash{i}"),
+            raw: serde_json::json!({"row": i}),
+            record: DepartmentRecord::HouseholdMember(r.clone()),
+            warnings: serde_json::json!([]),
+        })
+        .collect();
+    let (new, dup) = store.add_batch_rows(batch, &records, &[]).await.unwrap();
+    assert_eq!((new, dup), (3, 0));
+    store
+        .finish_batch(batch, BatchStatus::Completed, None)
+        .await
+        .unwrap();
+    let pending = store.pending_records().await.unwrap();
+    assert_eq!(pending.len(), 3);
+    let mut writer = store.link_writer().await.unwrap();
+    let mut ids = Vec::new();
+    for p in &pending {
+        let DepartmentRecord::HouseholdMember(r) = &p.record else {
+            panic!()
+        };
+        let id = writer
+            .create_person(&NewPerson {
+                citizen_id: r.citizen_id.clone(),
+                name: r.name.clone(),
+                sex: r.sex,
+                birth_date: r.birth_date,
+                hukou_region: Some(r.hukou_region.clone()),
+                hukou_address: r.hukou_address.clone(),
+                residence_grid: r.residence_grid.clone(),
+                residence_address: r.residence_address.clone(),
+                household_no: Some(r.household_no.clone()),
+                source: p.id,
+            })
+            .await
+            .unwrap();
+        writer
+            .link_mention(
+                p.id,
+                MentionRole::Subject,
+                Some(id),
+                Some(LinkRule::NewPerson),
+                "new",
+            )
+            .await
+            .unwrap();
+        writer.mark_record(p.id, true).await.unwrap();
+        ids.push(id);
+    }
+    writer
+        .add_relationship(ids[0], RelationKind::Father, ids[2], pending[0].id)
+        .await
+        .unwrap();
+    writer
+        .add_fact(&Fact {
+            person: ids[2],
+            kind: FactKind::Death,
+            valid_from: Some(d(2026, 10, 1)),
+            valid_to: None,
+            source: pending[2].id,
+        })
+        .await
+        .unwrap();
+    writer.commit().await.unwrap();
+    Seeded {
+        child_a: ids[0],
+        child_b: ids[1],
+        father_a: ids[2],
+        records: pending.iter().map(|p| p.id).collect(),
+    }
+}
+
+fn actor(role: Role, places: &[&str]) -> Actor {
+    Actor {
+        user_id: 0,
+        username: format!("{role:?}"),
+        role,
+        jurisdiction: places.iter().map(|p| code(p)).collect(),
+    }
+}
+
+async fn user(store: &Store, username: &str, role: Role, places: &[&str]) -> Actor {
+    let id = store
+        .upsert_user(&NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: "$argon2id$dummy".into(),
+            role,
+            jurisdiction: places.iter().map(|p| code(p)).collect(),
+        })
+        .await
+        .unwrap();
+    store.user(id).await.unwrap().actor()
+}
+
+fn alert_for(child: PersonId, trigger: &str, reason: &str) -> AlertDraft {
+    AlertDraft {
+        child,
+        reason_code: reason.into(),
+        trigger_key: trigger.into(),
+        severity: Severity::High,
+        masked_message: "家庭变故，请尽快走访".into(),
+        detail: "父亲死亡（2026-10-01）".into(),
+        due: d(2026, 11, 25),
+        sources: vec![SourceRecordId(1)],
+    }
+}
+
+const AS_OF: fn() -> NaiveDate = || d(2026, 11, 22);
+
+async fn batches_are_idempotent_and_quarantine_is_kept(store: &Store) {
+    let seeded = seed_people(store).await;
+    assert_eq!(seeded.records.len(), 3);
+    // The same rows again in a second batch: nothing new, all counted as duplicates.
+    let batch = store
+        .create_batch(&NewBatch {
+            department: Department::Police,
+            record_kind: RecordKind::HouseholdMember,
+            mapping_name: "test".into(),
+            file_name: "hh2.csv".into(),
+            file_sha256: "def".into(),
+            imported_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let pending_before = store.count_source_records().await.unwrap();
+    let again = NewSourceRecord {
+        line: 2,
+        content_hash: "hash0".into(),
+        raw: serde_json::json!({"row": 0}),
+        record: store.pending_records().await.unwrap().first().map_or_else(
+            || {
+                DepartmentRecord::HouseholdMember(member(
+                    "王小明",
+                    &CitizenId::from_parts("330199", d(2015, 3, 1), 11).unwrap(),
+                    GRID_A,
+                    None,
+                ))
+            },
+            |p| p.record.clone(),
+        ),
+        warnings: serde_json::json!([]),
+    };
+    let bad = QuarantineRow {
+        line: 3,
+        field: "birth_date".into(),
+        column: "出生日期".into(),
+        value: "2015-02-30".into(),
+        reason: "日期无效".into(),
+        raw: "{}".into(),
+    };
+    let (new, dup) = store
+        .add_batch_rows(batch, &[again], &[bad.clone()])
+        .await
+        .unwrap();
+    assert_eq!((new, dup), (0, 1));
+    store
+        .finish_batch(batch, BatchStatus::Completed, None)
+        .await
+        .unwrap();
+    assert_eq!(store.count_source_records().await.unwrap(), pending_before);
+    let row = store.batch(batch).await.unwrap();
+    assert_eq!(
+        (row.rows_total, row.rows_new, row.rows_duplicate, row.rows_quarantined),
+        (2, 0, 1, 1)
+    );
+    assert_eq!(store.quarantine(batch).await.unwrap(), vec![bad]);
+    assert!(store
+        .completed_batch_for_file(Department::Police, "def")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .completed_batch_for_file(Department::Education, "def")
+        .await
+        .unwrap()
+        .is_none());
+}
+storage_test!(
+    batches_idempotent,
+    batches_are_idempotent_and_quarantine_is_kept
+);
+
+async fn population_round_trips(store: &Store) {
+    let seeded = seed_people(store).await;
+    let population = store.load_population().await.unwrap();
+    assert_eq!(population.persons.len(), 3);
+    assert_eq!(
+        population.relationships,
+        vec![(seeded.child_a, RelationKind::Father, seeded.father_a)]
+    );
+    assert_eq!(population.facts.len(), 1);
+    assert_eq!(population.facts[0].kind, FactKind::Death);
+    assert_eq!(population.rural_villages, vec![code("330199002001")]);
+    let child = population
+        .persons
+        .iter()
+        .find(|p| p.id == seeded.child_a)
+        .unwrap();
+    assert_eq!(child.residence_grid, Some(code(GRID_A)));
+    assert_eq!(child.name.as_str(), "王小明");
+    // Lineage: the fact names its department, file and line.
+    let facts = store
+        .facts_with_sources(&[seeded.father_a])
+        .await
+        .unwrap();
+    assert_eq!(facts[0].department, "police");
+    assert_eq!(facts[0].file_name, "hh.csv");
+    assert_eq!(facts[0].line, 4);
+    let linked = store.linked_records(seeded.child_a).await.unwrap();
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].rule, Some(LinkRule::NewPerson));
+}
+storage_test!(population, population_round_trips);
+
+async fn scopes_keep_grids_apart(store: &Store) {
+    let seeded = seed_people(store).await;
+    let director_a = actor(Role::ChildDirector, &[GRID_A]);
+    let station_b = actor(Role::StationStaff, &["330199002000"]);
+    let centre = actor(Role::CentreStaff, &["330199000000"]);
+    let auditor = actor(Role::Auditor, &["330199000000"]);
+    let filter = ChildFilter {
+        as_of: AS_OF(),
+        limit: 50,
+        ..Default::default()
+    };
+    let names = |list: Vec<humiao_store::ChildSummary>| {
+        list.into_iter()
+            .map(|c| c.person.name.to_string())
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(
+        names(store.list_children(&director_a, &filter).await.unwrap()),
+        BTreeSet::from(["王小明".to_string()])
+    );
+    assert_eq!(
+        names(store.list_children(&station_b, &filter).await.unwrap()),
+        BTreeSet::from(["李小红".to_string()])
+    );
+    assert_eq!(
+        names(store.list_children(&centre, &filter).await.unwrap()).len(),
+        2,
+        "the father is an adult and not listed"
+    );
+    assert!(store
+        .list_children(&auditor, &filter)
+        .await
+        .unwrap()
+        .is_empty());
+    // Search by name does not reach across grids.
+    let search = ChildFilter {
+        query: Some("李小红".into()),
+        ..filter.clone()
+    };
+    assert!(store
+        .list_children(&director_a, &search)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .person_in_scope(&director_a, seeded.child_a)
+        .await
+        .is_ok());
+    assert!(matches!(
+        store.person_in_scope(&director_a, seeded.child_b).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.person_in_scope(&auditor, seeded.child_a).await,
+        Err(StoreError::NotFound)
+    ));
+}
+storage_test!(scopes, scopes_keep_grids_apart);
+
+async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
+    let seeded = seed_people(store).await;
+    let director_a = user(store, "dir_a", Role::ChildDirector, &[GRID_A]).await;
+    let director_b = user(store, "dir_b", Role::ChildDirector, &[GRID_B]).await;
+    let write = AssessmentWrite {
+        as_of: AS_OF(),
+        decisions: vec![(
+            seeded.child_a,
+            Decision {
+                category: Category::DeFactoUnsupported,
+                reasons: vec![Reason {
+                    text: "父亲死亡".into(),
+                    sources: vec![seeded.records[2]],
+                }],
+                policy: "民发〔2019〕62号".into(),
+            },
+        )],
+        removed: vec![],
+        alerts: vec![
+            NewAlert {
+                draft: alert_for(seeded.child_a, "fact:1:death", "family_change:death"),
+                grid: Some(code(GRID_A)),
+            },
+            // Same reason while the first is open: deduplicated.
+            NewAlert {
+                draft: alert_for(seeded.child_a, "fact:2:death", "family_change:death"),
+                grid: Some(code(GRID_A)),
+            },
+            NewAlert {
+                draft: alert_for(seeded.child_b, "fact:3:death", "family_change:death"),
+                grid: Some(code(GRID_B)),
+            },
+        ],
+    };
+    assert_eq!(store.apply_assessment(&write).await.unwrap(), 2);
+    // Re-applying the same assessment raises nothing new.
+    assert_eq!(store.apply_assessment(&write).await.unwrap(), 0);
+    let categories = store.categories_of(seeded.child_a).await.unwrap();
+    assert_eq!(categories[0].category, Category::DeFactoUnsupported);
+    assert_eq!(categories[0].reasons[0].sources, vec![seeded.records[2]]);
+
+    let open = AlertFilter {
+        status: Some(AlertStatus::Open),
+        limit: 50,
+        ..Default::default()
+    };
+    let mine = store.list_alerts(&director_a, &open).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].person_id, seeded.child_a);
+    let theirs = store.list_alerts(&director_b, &open).await.unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert!(matches!(
+        store.alert_in_scope(&director_a, theirs[0].id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A director cannot record a visit for another grid's child or alert.
+    let mut visit = NewVisit {
+        person: seeded.child_b,
+        alert_id: Some(theirs[0].id),
+        visited_at: Utc.with_ymd_and_hms(2026, 11, 22, 9, 30, 0).unwrap(),
+        latitude: Some(30.1),
+        longitude: Some(120.2),
+        accuracy_m: Some(15.0),
+        aspects: BTreeMap::from([("家庭情况".to_string(), "祖母照料".to_string())]),
+        notes: "已走访".into(),
+        photos: vec![NewPhoto {
+            content_type: "image/png".into(),
+            bytes: vec![0x89, b'P', b'N', b'G', 1, 2, 3],
+        }],
+    };
+    assert!(matches!(
+        store.record_visit(&director_a, &visit).await,
+        Err(StoreError::NotFound)
+    ));
+    let visit_id = store.record_visit(&director_b, &visit).await.unwrap();
+    let visits = store.visits_of(seeded.child_b).await.unwrap();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].id, visit_id);
+    assert_eq!(visits[0].aspects["家庭情况"], "祖母照料");
+    assert_eq!(visits[0].latitude, Some(30.1));
+    let photo_id = visits[0].photo_ids[0];
+    let photo = store.photo_in_scope(&director_b, photo_id).await.unwrap();
+    assert_eq!(photo.bytes, visit.photos[0].bytes);
+    assert!(matches!(
+        store.photo_in_scope(&director_a, photo_id).await,
+        Err(StoreError::NotFound)
+    ));
+    let closed = store
+        .list_alerts(
+            &director_b,
+            &AlertFilter {
+                status: Some(AlertStatus::Closed),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.len(), 1);
+    assert!(closed[0].closed_at.is_some());
+    // Visit and alert closing were audited in the same transaction.
+    let audit = store
+        .audit_log(Some(("person", &seeded.child_b.0.to_string())), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].action, "visit.record");
+    assert_eq!(audit[0].user_id, Some(director_b.user_id));
+    // A visit naming another child's alert is refused.
+    visit.person = seeded.child_b;
+    visit.alert_id = Some(mine[0].id);
+    assert!(store.record_visit(&director_b, &visit).await.is_err());
+}
+storage_test!(alerts, alerts_are_routed_deduplicated_and_closed_by_a_visit);
+
+async fn dashboard_counts_by_town(store: &Store) {
+    let seeded = seed_people(store).await;
+    store
+        .apply_assessment(&AssessmentWrite {
+            as_of: AS_OF(),
+            decisions: vec![],
+            removed: vec![],
+            alerts: vec![NewAlert {
+                draft: alert_for(seeded.child_a, "t1", "r1"),
+                grid: Some(code(GRID_A)),
+            }],
+        })
+        .await
+        .unwrap();
+    let centre = actor(Role::CentreStaff, &["330199000000"]);
+    let dashboard = store.dashboard(&centre, AS_OF()).await.unwrap();
+    assert_eq!(dashboard.children, 2);
+    assert_eq!(dashboard.alerts_open, 1);
+    let town = dashboard
+        .by_town
+        .iter()
+        .find(|t| t.code == "330199001000")
+        .unwrap();
+    assert_eq!(town.name, "东城街道");
+    assert_eq!((town.children, town.open_alerts), (1, 1));
+    let director_b = actor(Role::ChildDirector, &[GRID_B]);
+    let theirs = store.dashboard(&director_b, AS_OF()).await.unwrap();
+    assert_eq!((theirs.children, theirs.alerts_open), (1, 0));
+}
+storage_test!(dashboard, dashboard_counts_by_town);
+
+async fn audit_chain_detects_tampering(store: &Store) {
+    for i in 0..5 {
+        store
+            .audit(&AuditEntry {
+                user_id: None,
+                username: "tester".into(),
+                action: "child.view".into(),
+                target_kind: "person".into(),
+                target_id: i.to_string(),
+                detail: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let check = store.verify_audit_chain().await.unwrap();
+    assert_eq!((check.rows, check.first_broken), (5, None));
+    let log = store.audit_log(None, 2, 0).await.unwrap();
+    assert_eq!(log[0].target_id, "4");
+    // Rewrite history directly in the database: the chain breaks at that row.
+    let url_store = store.clone();
+    url_store
+        .execute_for_tests("UPDATE audit_log SET target_id = '99' WHERE id = 3")
+        .await;
+    let check = store.verify_audit_chain().await.unwrap();
+    assert_eq!(check.first_broken, Some(3));
+}
+storage_test!(audit_chain, audit_chain_detects_tampering);
+
+async fn users_sessions_and_lockout(store: &Store) {
+    seed_regions(store).await;
+    let director = user(store, "dir", Role::ChildDirector, &[GRID_A, GRID_B]).await;
+    let row = store.user_by_username("dir").await.unwrap().unwrap();
+    assert_eq!(row.jurisdiction, vec![code(GRID_A), code(GRID_B)]);
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap();
+    store
+        .record_failed_login(director.user_id, None)
+        .await
+        .unwrap();
+    let lock = now + chrono::Duration::minutes(15);
+    store
+        .record_failed_login(director.user_id, Some(lock))
+        .await
+        .unwrap();
+    let row = store.user(director.user_id).await.unwrap();
+    assert_eq!(row.failed_logins, 2);
+    assert_eq!(row.locked_until, Some(lock));
+    store.reset_failed_logins(director.user_id).await.unwrap();
+    assert_eq!(store.user(director.user_id).await.unwrap().failed_logins, 0);
+
+    store
+        .create_session("tokenhash", director.user_id, "csrf", now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let session = store.session("tokenhash", now).await.unwrap().unwrap();
+    assert_eq!(session.user.username, "dir");
+    assert_eq!(session.csrf_token, "csrf");
+    assert!(store
+        .session("tokenhash", now + chrono::Duration::hours(2))
+        .await
+        .unwrap()
+        .is_none());
+    store.delete_session("tokenhash").await.unwrap();
+    assert!(store.session("tokenhash", now).await.unwrap().is_none());
+}
+storage_test!(users, users_sessions_and_lockout);
