@@ -185,10 +185,7 @@ mod tests {
     fn a_station_covers_its_town_by_residence() {
         let station = actor(Role::StationStaff, &["330199001000"]);
         assert!(station.covers(Some(&code("330199001003002")), None));
-        assert!(!station.covers(
-            Some(&code("330199002001001")),
-            Some(&code("330199001001"))
-        ));
+        assert!(!station.covers(Some(&code("330199002001001")), Some(&code("330199001001"))));
         assert!(station.covers(None, Some(&code("330199001001"))));
     }
 

@@ -198,7 +198,9 @@ pub fn alerts_for(
             FactKind::Divorce { .. } => Severity::Medium,
             _ => continue,
         };
-        let Some(from) = fact.valid_from else { continue };
+        let Some(from) = fact.valid_from else {
+            continue;
+        };
         if from < window_start || from > as_of {
             continue;
         }

@@ -184,7 +184,10 @@ mod tests {
     fn a_known_valid_id_parses() {
         // Example from GB 11643 documentation.
         let id = CitizenId::parse("11010519491231002X").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.address_code(), "110105");
     }
@@ -210,7 +213,10 @@ mod tests {
         // 15-digit form of 130503670401001 -> 130503 19670401 001 + check.
         let id = CitizenId::parse("130503670401001").unwrap();
         assert_eq!(id.as_str(), "130503196704010016");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1967, 4, 1).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1967, 4, 1).unwrap()
+        );
     }
 
     #[test]

@@ -158,8 +158,7 @@ pub fn facts_of_record(record: &DepartmentRecord) -> Vec<FactDraft> {
                     out.push(subject(FactKind::Missing, r.status_date, None))
                 }
             }
-            if r.outflow_reason == Some(OutflowReason::Work) && r.status == RegisterStatus::Normal
-            {
+            if r.outflow_reason == Some(OutflowReason::Work) && r.status == RegisterStatus::Normal {
                 out.push(subject(
                     FactKind::WorksAway {
                         destination: r.outflow_destination.clone(),

@@ -73,8 +73,12 @@ pub enum LinkOutcome {
         explanation: String,
     },
     /// Create a person from this mention (it has a valid ID and a name).
-    Create { explanation: String },
-    Unmatched { reason: String },
+    Create {
+        explanation: String,
+    },
+    Unmatched {
+        reason: String,
+    },
 }
 
 /// Lookup of existing persons.

@@ -143,7 +143,11 @@ fn dead_or_missing(who: &str, parent: ParentFacts, as_of: NaiveDate) -> Option<R
         .iter()
         .find(|f| matches!(f.kind, FactKind::Death | FactKind::Missing) && started_by(f, as_of))
         .map(|f| Reason {
-            text: format!("{who}{}（{}）", f.kind.describe_zh(), fmt_date(f.valid_from)),
+            text: format!(
+                "{who}{}（{}）",
+                f.kind.describe_zh(),
+                fmt_date(f.valid_from)
+            ),
             sources: vec![f.source],
         })
 }

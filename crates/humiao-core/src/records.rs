@@ -446,8 +446,16 @@ impl DepartmentRecord {
                     Some(r.birth_date),
                     relatives,
                 )];
-                out.extend(Mention::of_ref(MentionRole::Father, &r.father, Some(Sex::Male)));
-                out.extend(Mention::of_ref(MentionRole::Mother, &r.mother, Some(Sex::Female)));
+                out.extend(Mention::of_ref(
+                    MentionRole::Father,
+                    &r.father,
+                    Some(Sex::Male),
+                ));
+                out.extend(Mention::of_ref(
+                    MentionRole::Mother,
+                    &r.mother,
+                    Some(Sex::Female),
+                ));
                 out.extend(Mention::of_ref(MentionRole::Guardian, &r.guardian, None));
                 out
             }
@@ -473,8 +481,16 @@ impl DepartmentRecord {
             }
             Self::Divorce(r) => {
                 let mut out = Vec::new();
-                out.extend(Mention::of_ref(MentionRole::Husband, &r.husband, Some(Sex::Male)));
-                out.extend(Mention::of_ref(MentionRole::Wife, &r.wife, Some(Sex::Female)));
+                out.extend(Mention::of_ref(
+                    MentionRole::Husband,
+                    &r.husband,
+                    Some(Sex::Male),
+                ));
+                out.extend(Mention::of_ref(
+                    MentionRole::Wife,
+                    &r.wife,
+                    Some(Sex::Female),
+                ));
                 out
             }
         }
@@ -488,7 +504,10 @@ mod tests {
     #[test]
     fn departments_parse_from_code_or_chinese_name() {
         assert_eq!(Department::parse("police"), Some(Department::Police));
-        assert_eq!(Department::parse("残联"), Some(Department::DisabledPersonsFederation));
+        assert_eq!(
+            Department::parse("残联"),
+            Some(Department::DisabledPersonsFederation)
+        );
         assert_eq!(Department::parse("nobody"), None);
     }
 
@@ -510,6 +529,9 @@ mod tests {
         let mentions = record.mentions();
         assert_eq!(mentions.len(), 2);
         assert_eq!(mentions[0].sex, Some(Sex::Male));
-        assert_eq!(mentions[1].birth_date, NaiveDate::from_ymd_opt(1949, 12, 31));
+        assert_eq!(
+            mentions[1].birth_date,
+            NaiveDate::from_ymd_opt(1949, 12, 31)
+        );
     }
 }

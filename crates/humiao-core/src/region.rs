@@ -80,12 +80,10 @@ impl RegionCode {
                 }
                 Ok(Self(s.to_string()))
             }
-            15 => {
-                Self::parse(&s[..12]).and_then(|village| match village.level() {
-                    RegionLevel::Village if &s[12..] != "000" => Ok(Self(s.to_string())),
-                    _ => Err(malformed()),
-                })
-            }
+            15 => Self::parse(&s[..12]).and_then(|village| match village.level() {
+                RegionLevel::Village if &s[12..] != "000" => Ok(Self(s.to_string())),
+                _ => Err(malformed()),
+            }),
             _ => Err(malformed()),
         }
     }

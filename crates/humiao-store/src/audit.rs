@@ -76,7 +76,10 @@ pub(crate) async fn append(tx: &mut Transaction<'static, Any>, entry: &AuditEntr
         "INSERT INTO audit_log (id, at, user_id, username, action, target_kind, target_id, \
          detail, prev_hash, hash) VALUES (",
     );
-    sql.bind(Arg::Int(id)).push(", ").bind(Arg::Text(at)).push(", ");
+    sql.bind(Arg::Int(id))
+        .push(", ")
+        .bind(Arg::Text(at))
+        .push(", ");
     match entry.user_id {
         Some(u) => sql.bind(Arg::Int(u)),
         None => sql.push("NULL"),
@@ -149,13 +152,14 @@ impl Store {
 
     /// Re-computes every hash in order.
     pub async fn verify_audit_chain(&self) -> Result<ChainCheck> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         let mut prev =
             "0000000000000000000000000000000000000000000000000000000000000000".to_string();
-        let mut expected_id = 1;
-        for row in &rows {
+        for (expected_id, row) in (1..).zip(&rows) {
             let r = audit_row(row)?;
             let stored_prev: String = get(row, "prev_hash")?;
             let entry = AuditEntry {
@@ -176,7 +180,6 @@ impl Store {
                 });
             }
             prev = r.hash;
-            expected_id += 1;
         }
         Ok(ChainCheck {
             rows: rows.len() as i64,

@@ -125,7 +125,12 @@ impl Store {
             .bind(Arg::Text(date_text(minor_born_after(filter.as_of))))
             .push(" AND p.birth_date <= ")
             .bind(Arg::Text(date_text(filter.as_of)));
-        if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Some(q) = filter
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
             sql.push(" AND (p.name LIKE ")
                 .bind(Arg::Text(format!("%{q}%")))
                 .push(" OR p.citizen_id = ")
@@ -227,11 +232,13 @@ impl Store {
 
     /// A person by id without scoping: for internal jobs (pipeline, CLI), never for requests.
     pub async fn person_unscoped(&self, id: PersonId) -> Result<Person> {
-        let row = sqlx::query(&format!("SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         person_from_row(&row)
     }
 

@@ -255,8 +255,7 @@ pub(crate) fn date_text(date: NaiveDate) -> String {
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| StoreError::Corrupt(format!("date `{s}`")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date `{s}`")))
 }
 
 pub(crate) fn parse_opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {

@@ -199,7 +199,11 @@ impl Store {
     }
 
     /// The live session for a token hash, with its user; expired sessions are not returned.
-    pub async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRow>> {
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRow>> {
         let row = sqlx::query(
             "SELECT user_id, csrf_token, expires_at FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2",

@@ -147,10 +147,11 @@ impl Store {
         .bind(person.0)
         .fetch_all(&self.pool)
         .await?;
-        let photos = sqlx::query("SELECT id, visit_id FROM photos WHERE person_id = $1 ORDER BY id")
-            .bind(person.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let photos =
+            sqlx::query("SELECT id, visit_id FROM photos WHERE person_id = $1 ORDER BY id")
+                .bind(person.0)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|row| {
                 let id: i64 = get(row, "id")?;

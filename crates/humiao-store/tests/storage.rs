@@ -14,8 +14,8 @@ use humiao_core::linking::LinkRule;
 use humiao_core::policy::{Category, Decision, Reason};
 use humiao_core::records::{HouseholdMember, PersonRef, RegisterStatus};
 use humiao_core::{
-    CitizenId, Department, DepartmentRecord, MentionRole, PersonId, PersonName, RecordKind,
-    Region, RegionCode, RelationKind, Sex, SourceRecordId,
+    CitizenId, Department, DepartmentRecord, MentionRole, PersonId, PersonName, RecordKind, Region,
+    RegionCode, RelationKind, SourceRecordId,
 };
 use humiao_store::{
     AlertFilter, AssessmentWrite, AuditEntry, BatchStatus, ChildFilter, NewAlert, NewBatch,
@@ -361,7 +361,7 @@ async fn batches_are_idempotent_and_quarantine_is_kept(store: &Store) {
         raw: "{}".into(),
     };
     let (new, dup) = store
-        .add_batch_rows(batch, &[again], &[bad.clone()])
+        .add_batch_rows(batch, &[again], std::slice::from_ref(&bad))
         .await
         .unwrap();
     assert_eq!((new, dup), (0, 1));
@@ -372,7 +372,12 @@ async fn batches_are_idempotent_and_quarantine_is_kept(store: &Store) {
     assert_eq!(store.count_source_records().await.unwrap(), pending_before);
     let row = store.batch(batch).await.unwrap();
     assert_eq!(
-        (row.rows_total, row.rows_new, row.rows_duplicate, row.rows_quarantined),
+        (
+            row.rows_total,
+            row.rows_new,
+            row.rows_duplicate,
+            row.rows_quarantined
+        ),
         (2, 0, 1, 1)
     );
     assert_eq!(store.quarantine(batch).await.unwrap(), vec![bad]);
@@ -411,10 +416,7 @@ async fn population_round_trips(store: &Store) {
     assert_eq!(child.residence_grid, Some(code(GRID_A)));
     assert_eq!(child.name.as_str(), "王小明");
     // Lineage: the fact names its department, file and line.
-    let facts = store
-        .facts_with_sources(&[seeded.father_a])
-        .await
-        .unwrap();
+    let facts = store.facts_with_sources(&[seeded.father_a]).await.unwrap();
     assert_eq!(facts[0].department, "police");
     assert_eq!(facts[0].file_name, "hh.csv");
     assert_eq!(facts[0].line, 4);
@@ -679,7 +681,12 @@ async fn users_sessions_and_lockout(store: &Store) {
     assert_eq!(store.user(director.user_id).await.unwrap().failed_logins, 0);
 
     store
-        .create_session("tokenhash", director.user_id, "csrf", now + chrono::Duration::hours(1))
+        .create_session(
+            "tokenhash",
+            director.user_id,
+            "csrf",
+            now + chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
     let session = store.session("tokenhash", now).await.unwrap().unwrap();

@@ -124,7 +124,13 @@ fn paid(family: &mut Family, assistance: AssistanceType, month: NaiveDate) {
             amount_fen: 190_000,
         },
         Some(month),
-        Some(month.checked_add_months(Months::new(1)).unwrap().pred_opt().unwrap()),
+        Some(
+            month
+                .checked_add_months(Months::new(1))
+                .unwrap()
+                .pred_opt()
+                .unwrap(),
+        ),
         99,
     ));
 }
@@ -233,7 +239,8 @@ fn open_ended_custody_counts_once_six_months_are_served() {
 fn custody_that_has_ended_is_no_longer_a_condition() {
     let mut f = Family::new();
     f.father.push(dead(d(2020, 1, 1), 10));
-    f.mother.push(custody(d(2024, 1, 1), Some(d(2026, 1, 1)), 11));
+    f.mother
+        .push(custody(d(2024, 1, 1), Some(d(2026, 1, 1)), 11));
     assert!(f.categories().is_empty());
 }
 
@@ -314,7 +321,10 @@ fn the_age_limit_of_eighteen_is_exact() {
     f.father.push(dead(d(2020, 1, 1), 10));
     f.mother.push(dead(d(2021, 1, 1), 11));
     f.child = child_born(d(2008, 11, 23));
-    assert!(f.categories().contains(&Category::Orphan), "17 the day before");
+    assert!(
+        f.categories().contains(&Category::Orphan),
+        "17 the day before"
+    );
     f.child = child_born(d(2008, 11, 22));
     assert!(f.categories().is_empty(), "18 on the day");
 }
@@ -331,7 +341,11 @@ fn left_behind_needs_both_parents_away_rural_and_under_sixteen() {
     f.rural = true;
 
     f.child = child_born(d(2010, 11, 23));
-    assert_eq!(f.categories(), vec![Category::RuralLeftBehind], "15 the day before");
+    assert_eq!(
+        f.categories(),
+        vec![Category::RuralLeftBehind],
+        "15 the day before"
+    );
     f.child = child_born(d(2010, 11, 22));
     assert!(f.categories().is_empty(), "16 on the day");
 }
