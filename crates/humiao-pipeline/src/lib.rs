@@ -1,0 +1,22 @@
+//! The data loop: department files in, records linked into golden records, children assessed,
+//! alerts raised. Each stage is a function over the [`Store`]; the CLI and the demo call the
+//! same functions, so the demo exercises exactly what a user runs.
+//!
+//! This crate orchestrates; the decisions themselves live in `humiao-core`.
+//!
+//! [`Store`]: humiao_store::Store
+
+mod assess;
+mod import;
+mod link;
+
+pub use assess::{assess_all, AssessReport};
+pub use import::{import_file, load_mapping, FileOutcome, ImportError, ImportReport, Progress};
+pub use link::{link_pending, LinkReport};
+
+/// Errors of a pipeline stage that stop it (bad rows never do: they are quarantined).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] humiao_store::StoreError),
+}

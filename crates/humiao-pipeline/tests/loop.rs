@@ -1,0 +1,320 @@
+//! The data loop on hand-made department files: import (with bad rows), link, assess, alert.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use humiao_core::access::{Actor, Role};
+use humiao_core::alert::{AlertParams, AlertStatus};
+use humiao_core::linking::ExactLinker;
+use humiao_core::policy::{Category, PolicyParams};
+use humiao_core::{CitizenId, Department, PersonId, Region, RegionCode};
+use humiao_pipeline::{assess_all, import_file, link_pending, load_mapping, FileOutcome};
+use humiao_store::{AlertFilter, Store};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn as_of() -> NaiveDate {
+    d(2026, 11, 22)
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+const HUKOU_VILLAGE: &str = "330199002001"; // 西山村 (rural)
+const HOME_GRID: &str = "330199002001001";
+const LIVES_IN_GRID: &str = "330199001001002"; // another town: 人户分离
+
+fn id(birth: NaiveDate, seq: u16) -> CitizenId {
+    CitizenId::from_parts("330199", birth, seq).unwrap()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    root: PathBuf,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = Store::connect(&format!("sqlite://{}", root.join("t.db").display()))
+        .await
+        .unwrap();
+    let regions = [
+        ("330199000000", "护苗县", false),
+        ("330199001000", "东城街道", false),
+        ("330199001001", "青石社区", false),
+        ("330199001001001", "青石社区一网格", false),
+        (LIVES_IN_GRID, "青石社区二网格", false),
+        ("330199002000", "西山镇", false),
+        (HUKOU_VILLAGE, "西山村", true),
+        (HOME_GRID, "西山村一网格", true),
+    ];
+    store
+        .upsert_regions(
+            &regions
+                .iter()
+                .map(|(c, n, r)| Region {
+                    code: code(c),
+                    name: n.to_string(),
+                    rural: *r,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        root,
+    }
+}
+
+fn write(root: &Path, name: &str, content: &str) -> PathBuf {
+    let path = root.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+const HOUSEHOLD_MAPPING: &str = r#"
+name = "公安户籍人口（测试）"
+department = "police"
+record_kind = "household_member"
+
+[fields.household_no]
+column = "户号"
+[fields.name]
+column = "姓名"
+[fields.citizen_id]
+column = "公民身份号码"
+[fields.sex]
+column = "性别"
+values = { "男" = "male", "女" = "female" }
+[fields.birth_date]
+column = "出生日期"
+formats = ["%Y%m%d"]
+[fields.hukou_region]
+column = "户籍地区划"
+[fields.residence_grid]
+column = "现居住网格"
+[fields.father_citizen_id]
+column = "父亲身份号码"
+[fields.mother_citizen_id]
+column = "母亲身份号码"
+[fields.status]
+column = "人员状态"
+values = { "正常" = "normal", "死亡" = "dead", "失踪" = "missing" }
+[fields.status_date]
+column = "状态日期"
+formats = ["%Y%m%d"]
+"#;
+
+const CUSTODY_MAPPING: &str = r#"
+name = "司法服刑人员（测试）"
+department = "justice"
+record_kind = "custody"
+
+[fields.name]
+column = "姓名"
+[fields.citizen_id]
+column = "身份证号"
+[fields.measure]
+column = "类别"
+values = { "服刑" = "imprisonment" }
+[fields.start]
+column = "入监日期"
+formats = ["%Y/%m/%d"]
+[fields.end]
+column = "刑期止日"
+formats = ["%Y/%m/%d"]
+"#;
+
+struct Family {
+    child: CitizenId,
+    father: CitizenId,
+    mother: CitizenId,
+}
+
+fn family() -> Family {
+    Family {
+        child: id(d(2016, 6, 1), 13),
+        father: id(d(1986, 2, 3), 15),
+        mother: id(d(1988, 4, 5), 26),
+    }
+}
+
+fn household_csv(f: &Family) -> String {
+    format!(
+        "户号,姓名,公民身份号码,性别,出生日期,户籍地区划,现居住网格,父亲身份号码,母亲身份号码,人员状态,状态日期\n\
+         H001,王小明,{child},男,20160601,{village},{lives},{father},{mother},正常,\n\
+         H001,王强,{father},男,19860203,{village},{home},,,死亡,20261101\n\
+         H001,刘芳,{mother},女,19880405,{village},{home},,,正常,\n\
+         H002,坏日期,{bad},男,2016-13-45,{village},{home},,,正常,\n\
+         H002,,{bad},女,20100101,{village},{home},,,正常,\n",
+        child = f.child,
+        father = f.father,
+        mother = f.mother,
+        bad = id(d(2010, 1, 1), 28),
+        village = HUKOU_VILLAGE,
+        home = HOME_GRID,
+        lives = LIVES_IN_GRID,
+    )
+}
+
+#[tokio::test]
+async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_told() {
+    let fx = fixture().await;
+    let f = family();
+    let mapping_path = write(&fx.root, "police.toml", HOUSEHOLD_MAPPING);
+    let mapping = load_mapping(Department::Police, &mapping_path).unwrap();
+    let file = write(&fx.root, "户籍.csv", &household_csv(&f));
+    let FileOutcome::Imported(report) = import_file(&fx.store, &mapping, &file, "test", &())
+        .await
+        .unwrap()
+    else {
+        panic!("first import must import");
+    };
+    assert_eq!(report.rows_new, 3);
+    assert_eq!(report.rows_quarantined, 2);
+    let quarantine = fx.store.quarantine(report.batch_id).await.unwrap();
+    let bad_date = quarantine.iter().find(|q| q.line == 5).unwrap();
+    assert_eq!(bad_date.field, "birth_date");
+    assert_eq!(bad_date.column, "出生日期");
+    assert!(quarantine.iter().any(|q| q.line == 6 && q.field == "name"));
+
+    // The same file again changes nothing.
+    assert!(matches!(
+        import_file(&fx.store, &mapping, &file, "test", &())
+            .await
+            .unwrap(),
+        FileOutcome::AlreadyImported { .. }
+    ));
+    assert_eq!(fx.store.count_source_records().await.unwrap(), 3);
+
+    // The mother is imprisoned for years: with the father dead, 事实无人抚养.
+    let custody_mapping = load_mapping(
+        Department::Justice,
+        &write(&fx.root, "justice.toml", CUSTODY_MAPPING),
+    )
+    .unwrap();
+    let custody = write(
+        &fx.root,
+        "服刑.csv",
+        &format!(
+            "姓名,身份证号,类别,入监日期,刑期止日\n刘芳,{},服刑,2026/01/10,2030/01/09\n",
+            f.mother
+        ),
+    );
+    import_file(&fx.store, &custody_mapping, &custody, "test", &())
+        .await
+        .unwrap();
+
+    let linked = link_pending(&fx.store, &ExactLinker).await.unwrap();
+    assert_eq!(linked.persons_created, 3);
+    assert_eq!(linked.mentions_unmatched, 0);
+    assert_eq!(linked.relationships, 2);
+
+    let report = assess_all(
+        &fx.store,
+        as_of(),
+        &PolicyParams::default(),
+        &AlertParams::default(),
+    )
+    .await
+    .unwrap();
+    assert!(report
+        .by_category
+        .contains(&(Category::DeFactoUnsupported, 1)));
+    assert!(report
+        .by_category
+        .contains(&(Category::EntitledNotReceiving, 1)));
+    // Two categories and the father's recent death.
+    assert_eq!(report.alerts_raised, 3);
+
+    // Routed to the grid where the child lives, not the one where the child is registered.
+    let lives_director = Actor {
+        user_id: 1,
+        username: "d1".into(),
+        role: Role::ChildDirector,
+        jurisdiction: vec![code(LIVES_IN_GRID)],
+    };
+    let home_director = Actor {
+        jurisdiction: vec![code(HOME_GRID)],
+        ..lives_director.clone()
+    };
+    let open = AlertFilter {
+        status: Some(AlertStatus::Open),
+        limit: 100,
+        ..Default::default()
+    };
+    let alerts = fx.store.list_alerts(&lives_director, &open).await.unwrap();
+    assert_eq!(alerts.len(), 3);
+    assert!(alerts.iter().all(|a| a.grid == Some(code(LIVES_IN_GRID))));
+    assert!(alerts
+        .iter()
+        .any(|a| a.masked_message == "家庭变故，请尽快走访"));
+    assert!(alerts
+        .iter()
+        .all(|a| !a.masked_message.contains("死亡") && !a.masked_message.contains("服刑")));
+    assert!(fx
+        .store
+        .list_alerts(&home_director, &open)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Each decision names its source records.
+    let child: PersonId = alerts[0].person_id;
+    let categories = fx.store.categories_of(child).await.unwrap();
+    let unsupported = categories
+        .iter()
+        .find(|c| c.category == Category::DeFactoUnsupported)
+        .unwrap();
+    assert!(unsupported.policy.contains("民发〔2019〕62号"));
+    assert!(unsupported.reasons.iter().any(|r| !r.sources.is_empty()));
+
+    // Assessing again on the same data raises nothing new.
+    let again = assess_all(
+        &fx.store,
+        as_of(),
+        &PolicyParams::default(),
+        &AlertParams::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.alerts_raised, 0);
+    assert_eq!(again.categories_added, 0);
+}
+
+#[tokio::test]
+async fn a_mapping_for_another_department_is_refused() {
+    let fx = fixture().await;
+    let path = write(&fx.root, "police.toml", HOUSEHOLD_MAPPING);
+    let err = load_mapping(Department::Justice, &path).unwrap_err();
+    assert!(err.to_string().contains("公安"), "{err}");
+}
+
+#[tokio::test]
+async fn a_file_missing_a_mapped_column_fails_and_is_recorded() {
+    let fx = fixture().await;
+    let mapping = load_mapping(
+        Department::Police,
+        &write(&fx.root, "police.toml", HOUSEHOLD_MAPPING),
+    )
+    .unwrap();
+    let file = write(&fx.root, "缺列.csv", "户号,姓名\nH1,王五\n");
+    let err = import_file(&fx.store, &mapping, &file, "test", &())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("公民身份号码"), "{err}");
+    let batches = fx.store.batches(None).await.unwrap();
+    assert_eq!(batches[0].status, humiao_store::BatchStatus::Failed);
+    assert!(batches[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("公民身份号码"));
+}
