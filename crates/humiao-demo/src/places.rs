@@ -1,0 +1,307 @@
+//! The fictitious county 护苗县 (330199): towns, villages and communities, grids, addresses.
+//!
+//! Codes follow the statistical convention: towns 001–099 are 街道, 101–199 镇, 201–299 乡;
+//! villages 001–199 are 居委会 (社区, urban), 201–399 村委会 (村, rural). County digits 99 make the
+//! code obviously fictitious.
+
+use humiao_core::{Region, RegionCode};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+pub(crate) const COUNTY_CODE: &str = "330199000000";
+pub(crate) const COUNTY_NAME: &str = "护苗县";
+/// Address code of the county in citizen IDs.
+pub(crate) const COUNTY_ID_PREFIX: &str = "330199";
+pub(crate) const PROVINCE_NAME: &str = "浙江省";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TownKind {
+    Street,
+    Town,
+    Township,
+}
+
+pub(crate) struct Town {
+    pub code: String,
+    pub name: String,
+    pub kind: TownKind,
+}
+
+impl Town {
+    /// The name without its 街道/镇/乡 suffix, for school names.
+    pub fn short(&self) -> &str {
+        self.name
+            .strip_suffix("街道")
+            .or_else(|| self.name.strip_suffix('镇'))
+            .or_else(|| self.name.strip_suffix('乡'))
+            .unwrap_or(&self.name)
+    }
+}
+
+pub(crate) struct Grid {
+    pub code: String,
+    pub name: String,
+}
+
+pub(crate) struct Village {
+    pub code: String,
+    pub name: String,
+    pub town: usize,
+    pub rural: bool,
+    pub grids: Vec<Grid>,
+    /// Streets of a community, for addresses; empty for a village.
+    pub roads: Vec<&'static str>,
+    /// Next household serial, for 户号.
+    pub next_household: u32,
+}
+
+pub(crate) struct Places {
+    pub towns: Vec<Town>,
+    pub villages: Vec<Village>,
+}
+
+const TOWNS: &[(&str, &str, TownKind)] = &[
+    ("001", "城关街道", TownKind::Street),
+    ("002", "文昌街道", TownKind::Street),
+    ("101", "青溪镇", TownKind::Town),
+    ("102", "白石镇", TownKind::Town),
+    ("103", "双河镇", TownKind::Town),
+    ("201", "梅岭乡", TownKind::Township),
+];
+
+const VILLAGE_NAMES: &[&str] = &[
+    "上塘",
+    "下湾",
+    "石桥",
+    "杨家",
+    "李家坞",
+    "东山",
+    "西岭",
+    "南坞",
+    "北塘",
+    "青石",
+    "白沙",
+    "黄泥岗",
+    "柳溪",
+    "桃源",
+    "竹林",
+    "梅坞",
+    "枫树湾",
+    "溪口",
+    "岭头",
+    "大坪",
+    "小溪",
+    "龙潭",
+    "凤凰",
+    "金竹",
+    "银杏",
+    "后山",
+    "前洋",
+    "新桥",
+    "长坑",
+    "高岭",
+    "茶园",
+    "荷塘",
+    "马鞍",
+    "双溪口",
+    "葛家",
+    "陈家畈",
+    "王家埠",
+    "洪塘",
+    "上庄",
+    "塘头",
+    "樟树",
+    "松岙",
+    "石门",
+    "岩下",
+];
+const COMMUNITY_NAMES: &[&str] = &[
+    "新华",
+    "文昌",
+    "人民路",
+    "城东",
+    "城西",
+    "城南",
+    "城北",
+    "滨江",
+    "府前",
+    "学院",
+    "和平",
+    "幸福里",
+    "锦绣",
+    "阳光",
+    "翠苑",
+    "清河",
+    "江南",
+    "望江",
+    "金桥",
+    "绿园",
+    "振兴",
+    "桂花园",
+];
+const ROADS: &[&str] = &[
+    "人民路",
+    "解放路",
+    "文化路",
+    "建设路",
+    "新华路",
+    "中山路",
+    "府前街",
+    "学院路",
+    "滨江路",
+    "胜利路",
+    "环城东路",
+    "环城西路",
+    "青年路",
+    "体育场路",
+    "健康路",
+    "花园街",
+];
+const GRID_ORDINALS: &[&str] = &["一", "二", "三", "四"];
+
+pub(crate) fn build(rng: &mut ChaCha8Rng) -> Places {
+    let mut village_pool: Vec<&str> = VILLAGE_NAMES.to_vec();
+    let mut community_pool: Vec<&str> = COMMUNITY_NAMES.to_vec();
+    village_pool.shuffle(rng);
+    community_pool.shuffle(rng);
+    let mut towns = Vec::new();
+    let mut villages = Vec::new();
+    for (t, (serial, name, kind)) in TOWNS.iter().enumerate() {
+        let town_code = format!("{}{serial}000", &COUNTY_CODE[..6]);
+        let total = rng.gen_range(5..=8usize);
+        let communities = match kind {
+            TownKind::Street => total,
+            TownKind::Town => rng.gen_range(1..=2),
+            TownKind::Township => 0,
+        };
+        for i in 0..total {
+            let rural = i >= communities;
+            let (code_serial, name) = if rural {
+                let n = village_pool.pop().unwrap_or("新建");
+                (201 + (i - communities), format!("{n}村"))
+            } else {
+                let n = community_pool.pop().unwrap_or("新城");
+                (1 + i, format!("{n}社区"))
+            };
+            let code = format!("{}{serial}{code_serial:03}", &COUNTY_CODE[..6]);
+            let grid_count = rng.gen_range(2..=4usize);
+            let grids = (0..grid_count)
+                .map(|g| Grid {
+                    code: format!("{code}{:03}", g + 1),
+                    name: format!("{name}第{}网格", GRID_ORDINALS[g]),
+                })
+                .collect();
+            let roads = if rural {
+                Vec::new()
+            } else {
+                let mut r: Vec<&'static str> = ROADS.to_vec();
+                r.shuffle(rng);
+                r.truncate(3);
+                r
+            };
+            villages.push(Village {
+                code,
+                name,
+                town: t,
+                rural,
+                grids,
+                roads,
+                next_household: 1,
+            });
+        }
+        towns.push(Town {
+            code: town_code,
+            name: name.to_string(),
+            kind: *kind,
+        });
+    }
+    Places { towns, villages }
+}
+
+impl Places {
+    /// County, then each town followed by its villages, each village followed by its grids.
+    pub(crate) fn regions(&self) -> Vec<Region> {
+        let region = |code: &str, name: &str, rural: bool| Region {
+            code: RegionCode::parse(code).expect("generated codes are valid"),
+            name: name.to_string(),
+            rural,
+        };
+        let mut out = vec![region(COUNTY_CODE, COUNTY_NAME, false)];
+        for (t, town) in self.towns.iter().enumerate() {
+            out.push(region(
+                &town.code,
+                &town.name,
+                town.kind != TownKind::Street,
+            ));
+            for village in self.villages.iter().filter(|v| v.town == t) {
+                out.push(region(&village.code, &village.name, village.rural));
+                for grid in &village.grids {
+                    out.push(region(&grid.code, &grid.name, village.rural));
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn grid_count(&self) -> usize {
+        self.villages.iter().map(|v| v.grids.len()).sum()
+    }
+
+    /// A new household number (户号) in a village: town serial, village serial, 4-digit serial.
+    pub(crate) fn next_household_no(&mut self, village: usize) -> String {
+        let v = &mut self.villages[village];
+        let serial = v.next_household;
+        v.next_household += 1;
+        format!("{}{serial:04}", &v.code[6..12])
+    }
+
+    /// A made-up street address in the village or community, with province and county.
+    pub(crate) fn address(&self, rng: &mut ChaCha8Rng, village: usize) -> String {
+        let v = &self.villages[village];
+        let town = &self.towns[v.town].name;
+        if v.rural {
+            format!(
+                "{PROVINCE_NAME}{COUNTY_NAME}{town}{}{}组{}号",
+                v.name,
+                rng.gen_range(1..=9),
+                rng.gen_range(1..=88)
+            )
+        } else {
+            let road = v.roads.choose(rng).copied().unwrap_or("人民路");
+            format!(
+                "{PROVINCE_NAME}{COUNTY_NAME}{town}{}{road}{}号{}幢{}单元{}{:02}室",
+                v.name,
+                rng.gen_range(1..=300),
+                rng.gen_range(1..=20),
+                rng.gen_range(1..=3),
+                rng.gen_range(1..=18),
+                rng.gen_range(1..=4)
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use humiao_core::RegionLevel;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_tree_is_valid_and_parents_come_first() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let places = build(&mut rng);
+        let regions = places.regions();
+        assert_eq!(regions[0].level(), RegionLevel::County);
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &regions {
+            if let Some(parent) = r.code.parent() {
+                assert!(seen.contains(&parent), "{} before its parent", r.code);
+            }
+            assert!(seen.insert(r.code.clone()), "duplicate {}", r.code);
+        }
+        assert!(places.villages.iter().any(|v| v.rural));
+        assert!(places.villages.iter().any(|v| !v.rural));
+    }
+}

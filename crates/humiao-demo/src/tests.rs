@@ -1,0 +1,172 @@
+//! Unit tests over the in-memory world: IDs, and the ground truth against the policy engine.
+
+use chrono::NaiveDate;
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::policy::{assess, Category, ChildCase, ParentFacts, PolicyParams};
+use humiao_core::{CitizenId, Person, PersonId, PersonName, RegionCode, SourceRecordId};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{add_months, OutflowReason, Status, World};
+use crate::rules;
+
+fn world(seed: u64, children: usize, as_of: NaiveDate) -> World {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    World::generate(&mut rng, children, as_of)
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn fact(kind: FactKind, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Fact {
+    Fact {
+        person: PersonId(0),
+        kind,
+        valid_from: from,
+        valid_to: to,
+        source: SourceRecordId(0),
+    }
+}
+
+fn facts_of(w: &World, p: usize) -> Vec<Fact> {
+    let person = &w.persons[p];
+    let mut out = Vec::new();
+    match person.status {
+        Status::Normal => {}
+        Status::Dead(d) => out.push(fact(FactKind::Death, Some(d), None)),
+        Status::Missing(d) => out.push(fact(FactKind::Missing, Some(d), None)),
+    }
+    for s in &person.custody {
+        out.push(fact(
+            FactKind::Custody { measure: s.measure },
+            Some(s.start),
+            s.end,
+        ));
+    }
+    if let Some(d) = person.disability {
+        out.push(fact(
+            FactKind::Disability {
+                category: d.category,
+                grade: d.grade,
+            },
+            Some(d.issued),
+            None,
+        ));
+    }
+    if let Some(o) = &person.outflow {
+        if o.reason == OutflowReason::Work && person.status == Status::Normal {
+            out.push(fact(
+                FactKind::WorksAway {
+                    destination: Some(o.destination.to_string()),
+                },
+                Some(o.since),
+                None,
+            ));
+        }
+    }
+    for pay in w.payments.iter().filter(|pay| pay.person == p) {
+        out.push(fact(
+            FactKind::Payment {
+                assistance: pay.assistance,
+                amount_fen: pay.amount_fen,
+            },
+            Some(pay.month),
+            add_months(pay.month, 1).pred_opt(),
+        ));
+    }
+    out
+}
+
+fn engine_categories(w: &World, child: usize) -> Vec<Category> {
+    let c = &w.persons[child];
+    let hh = &w.households[c.household];
+    let village = &w.places.villages[hh.village];
+    let person = Person {
+        id: PersonId(child as i64),
+        citizen_id: Some(c.id.clone()),
+        name: PersonName::parse(&c.name).unwrap(),
+        sex: c.sex,
+        birth_date: c.birth,
+        hukou_region: Some(RegionCode::parse(&village.code).unwrap()),
+        hukou_address: None,
+        residence_grid: None,
+        residence_address: None,
+        household_no: Some(hh.no.clone()),
+    };
+    let child_facts = facts_of(w, child);
+    let father = facts_of(w, c.father.unwrap());
+    let mother = facts_of(w, c.mother.unwrap());
+    let case = ChildCase {
+        child: &person,
+        child_facts: &child_facts,
+        father: Some(ParentFacts { facts: &father }),
+        mother: Some(ParentFacts { facts: &mother }),
+        registered_rural: village.rural,
+    };
+    let mut out: Vec<Category> = assess(&case, w.as_of, &PolicyParams::default())
+        .into_iter()
+        .map(|d| d.category)
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn ground_truth_agrees_with_the_policy_engine() {
+    for (seed, as_of) in [
+        (1, date(2026, 11, 1)),
+        (2, date(2026, 3, 31)),
+        (3, date(2028, 2, 29)),
+        (4, date(2027, 8, 31)),
+    ] {
+        let w = world(seed, 1500, as_of);
+        let mut checked = 0;
+        for child in (0..w.persons.len()).filter(|&p| w.is_child(p)) {
+            let mut ours = rules::categories(&w, child);
+            ours.sort();
+            assert_eq!(
+                ours,
+                engine_categories(&w, child),
+                "seed {seed}, as_of {as_of}, child {} ({:?})",
+                w.persons[child].name,
+                w.families[w.persons[child].family].primary
+            );
+            checked += 1;
+        }
+        assert!(checked >= 1500);
+    }
+}
+
+#[test]
+fn every_person_has_a_unique_valid_id_matching_sex_and_birth() {
+    let w = world(9, 2000, date(2026, 11, 1));
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &w.persons {
+        let parsed = CitizenId::parse(p.id.as_str()).unwrap();
+        assert_eq!(parsed.sex(), p.sex);
+        assert_eq!(parsed.birth_date(), p.birth);
+        assert!(seen.insert(p.id.as_str().to_string()));
+        PersonName::parse(&p.name).unwrap();
+    }
+    let children = w
+        .persons
+        .iter()
+        .filter(|p| p.role == crate::model::Role::Child)
+        .count();
+    assert_eq!(children, 2000);
+}
+
+#[test]
+fn households_and_grids_point_into_the_county() {
+    let w = world(5, 800, date(2026, 11, 1));
+    for hh in &w.households {
+        let v = &w.places.villages[hh.res_village];
+        let grid = RegionCode::parse(&v.grids[hh.res_grid].code).unwrap();
+        assert_eq!(grid.level(), humiao_core::RegionLevel::Grid);
+        assert!(!hh.members.is_empty());
+    }
+    for p in 0..w.persons.len() {
+        assert!(w.households[w.persons[p].household].members.contains(&p));
+    }
+}
