@@ -1,0 +1,189 @@
+//! Humiao's web layer: the axum router, the server-rendered pages of every role, sessions,
+//! CSRF protection, field masking at render time and the embedded assets.
+//!
+//! This crate decides nothing about children: which records a user may fetch is applied by
+//! `humiao-store` in SQL, and how each field is shown comes from
+//! [`humiao_core::access::Actor::visibility`]. What it must do is call those for every request,
+//! audit every read of a child's data before rendering it, and never put names or ID numbers
+//! into logs (spans carry the matched route, not the URI with its query string).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use chrono::{NaiveDate, Utc};
+use humiao_core::access::Role;
+use humiao_store::Store;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+mod assets;
+mod auth;
+mod error;
+mod extract;
+mod pages;
+mod render;
+mod session;
+mod upload;
+
+pub use auth::hash_password;
+
+/// The largest request body accepted at all (the visit form with its photos).
+pub(crate) const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
+/// The largest body of an ordinary form.
+pub(crate) const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Settings of the web layer, resolved by the CLI.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// The date used as "today" for ages, due dates and dashboards (demos and tests);
+    /// `None`: the current date in China time (UTC+8).
+    pub today_override: Option<NaiveDate>,
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    config: WebConfig,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner { store, config }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn config(&self) -> &WebConfig {
+        &self.inner.config
+    }
+
+    /// "Today" for as-of dates: the override, or the date in China (UTC+8).
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.inner
+            .config
+            .today_override
+            .unwrap_or_else(|| (Utc::now() + chrono::Duration::hours(8)).date_naive())
+    }
+}
+
+/// Roles allowed on each group of pages.
+mod allowed {
+    use super::Role;
+
+    pub const DIRECTOR: &[Role] = &[Role::ChildDirector];
+    pub const CHILD_WORK: &[Role] = &[Role::ChildDirector, Role::StationStaff, Role::CentreStaff];
+    pub const CENTRE: &[Role] = &[Role::CentreStaff, Role::StationStaff];
+    pub const IMPORTS: &[Role] = &[Role::CentreStaff, Role::DepartmentLiaison];
+    pub const AUDIT: &[Role] = &[Role::Auditor, Role::CentreStaff];
+    pub const ADMIN: &[Role] = &[Role::Administrator];
+    pub const ANY: &[Role] = &Role::ALL;
+}
+
+/// A group of routes open to `roles` only (anonymous users are sent to the login page).
+fn guarded(roles: &'static [Role], routes: Router<AppState>) -> Router<AppState> {
+    routes.route_layer(middleware::from_fn_with_state(
+        roles,
+        session::require_roles,
+    ))
+}
+
+/// Builds the whole application.
+pub fn router(state: AppState) -> Router {
+    use pages::*;
+
+    let director = Router::new()
+        .route("/m/alerts", get(director::alerts))
+        .route("/m/children", get(director::children))
+        .route("/m/alerts/{id}/visit", get(visit::form).post(visit::submit));
+    let child_work = Router::new()
+        .route("/children", get(child::search))
+        .route("/children/{id}", get(child::show))
+        .route("/photos/{id}", get(child::photo));
+    let centre = Router::new()
+        .route("/centre", get(centre::dashboard))
+        .route("/centre/alerts", get(centre::alerts));
+    let imports = Router::new()
+        .route("/imports", get(imports::batches))
+        .route("/imports/{id}", get(imports::batch));
+    let audit = Router::new().route("/audit", get(audit::log));
+    let admin = Router::new().route("/admin/users", get(admin::users));
+    let any_user = Router::new()
+        .route("/", get(home::home))
+        .route("/logout", post(auth::logout));
+
+    let app = Router::new()
+        .merge(guarded(allowed::DIRECTOR, director))
+        .merge(guarded(allowed::CHILD_WORK, child_work))
+        .merge(guarded(allowed::CENTRE, centre))
+        .merge(guarded(allowed::IMPORTS, imports))
+        .merge(guarded(allowed::AUDIT, audit))
+        .merge(guarded(allowed::ADMIN, admin))
+        .merge(guarded(allowed::ANY, any_user))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/healthz", get(health::healthz))
+        .route("/assets/{*path}", get(assets::serve))
+        .fallback(|| async { error::AppError::NotFound })
+        // Innermost first: the session layer (identity + CSRF) sees every request.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ))
+        // Extractors (multipart) accept what the hard limit below lets through; the session
+        // layer applies the tighter limit to ordinary forms.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(error::log_internal_errors))
+        .with_state(state);
+    with_security_headers(app).layer(TraceLayer::new_for_http().make_span_with(
+        |req: &Request<_>| {
+            // The matched route, never the URI: query strings carry names.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), route)
+        },
+    ))
+}
+
+/// Headers on every response; handlers that set their own (assets, photos) keep theirs.
+fn with_security_headers(router: Router) -> Router {
+    const HEADERS: [(HeaderName, &str); 5] = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' blob:; script-src 'self'; style-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    ];
+    HEADERS.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
+/// How long a session lasts.
+pub(crate) const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);

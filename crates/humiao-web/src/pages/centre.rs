@@ -1,0 +1,123 @@
+//! The centre's and stations' pages: the dashboard (总览) and the alert list, scoped to the
+//! user's jurisdiction by the store.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use humiao_core::alert::AlertStatus;
+use humiao_store::{AlertFilter, CountRow};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::extract::AppQuery;
+use crate::pages::views::{sees_reasons, AlertView, PlaceNames};
+use crate::render::{page, Base};
+use crate::session::CurrentUser;
+use crate::AppState;
+
+pub(crate) struct CategoryCount {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "centre_dashboard.html")]
+struct DashboardTemplate {
+    base: Base,
+    today: String,
+    scope: String,
+    children: i64,
+    towns: Vec<CountRow>,
+    categories: Vec<CategoryCount>,
+    alerts_open: i64,
+    alerts_closed: i64,
+    alerts_overdue: i64,
+}
+
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let today = state.today();
+    let d = store.dashboard(&session.actor, today).await?;
+    let places = PlaceNames::load(store).await?;
+    let scope = session
+        .actor
+        .jurisdiction
+        .iter()
+        .map(|c| places.name(c))
+        .collect::<Vec<_>>()
+        .join("、");
+    page(&DashboardTemplate {
+        base: Base::new(&session, "总览", "/centre"),
+        today: today.format("%Y-%m-%d").to_string(),
+        scope,
+        children: d.children,
+        towns: d.by_town,
+        categories: d
+            .by_category
+            .iter()
+            .map(|(c, n)| CategoryCount {
+                code: c.code(),
+                label: c.label_zh(),
+                count: *n,
+            })
+            .collect(),
+        alerts_open: d.alerts_open,
+        alerts_closed: d.alerts_closed,
+        alerts_overdue: d.alerts_overdue,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AlertsQuery {
+    status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "centre_alerts.html")]
+struct AlertsTemplate {
+    base: Base,
+    status: &'static str,
+    show_detail: bool,
+    alerts: Vec<AlertView>,
+}
+
+pub(crate) async fn alerts(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    AppQuery(query): AppQuery<AlertsQuery>,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let status =
+        match query.status.as_deref() {
+            None | Some("") => Some(AlertStatus::Open),
+            Some("all") => None,
+            Some(s) => Some(AlertStatus::parse(s).ok_or_else(|| {
+                AppError::BadRequest("预警状态只能是 open、closed 或 all。".into())
+            })?),
+        };
+    let rows = store
+        .list_alerts(
+            &session.actor,
+            &AlertFilter {
+                status,
+                person: None,
+                limit: 500,
+            },
+        )
+        .await?;
+    let places = PlaceNames::load(store).await?;
+    let today = state.today();
+    page(&AlertsTemplate {
+        base: Base::new(&session, "预警", "/centre/alerts"),
+        status: status.map(AlertStatus::as_str).unwrap_or("all"),
+        show_detail: sees_reasons(&session.actor),
+        alerts: rows
+            .iter()
+            .map(|r| AlertView::new(r, &session.actor, today, &places))
+            .collect(),
+    })
+}

@@ -1,0 +1,585 @@
+//! A child's page (数字画像), photos, and the children search.
+//!
+//! What is fetched depends on the role (minimum necessary): lineage and linked records are
+//! loaded only for roles that see them. Every view is audited before anything is rendered; a
+//! child outside the jurisdiction is a 404, exactly as a child that does not exist.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use humiao_core::access::Role;
+use humiao_core::alert::Severity;
+use humiao_core::fact::Fact;
+use humiao_core::policy::Category;
+use humiao_core::{PersonId, RegionCode, RegionLevel, SourceRecordId};
+use humiao_store::{AlertFilter, AuditEntry, ChildFilter, FactRow, LinkedRecordRow};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::extract::{AppQuery, IdPath};
+use crate::pages::views::{
+    badges, department_label, mention_role_label, record_kind_label, sees_lineage, sees_reasons,
+    shown_address, shown_citizen_id, shown_relative_name, AlertView, Badge, ChildRowView,
+    PlaceNames,
+};
+use crate::render::{local_time, page, Base};
+use crate::session::{CurrentUser, Session};
+use crate::AppState;
+
+/// Where a record came from, as a reader of the page sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceView {
+    pub id: i64,
+    pub department: String,
+    pub file: String,
+    pub line: i64,
+    pub known: bool,
+}
+
+pub(crate) struct ReasonView {
+    pub text: String,
+    pub sources: Vec<SourceView>,
+}
+
+pub(crate) struct CategoryView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub since: String,
+    pub assessed_on: String,
+    pub policy: String,
+    pub reasons: Vec<ReasonView>,
+}
+
+pub(crate) struct RelativeView {
+    pub relation: &'static str,
+    pub name: String,
+    pub citizen_id: Option<String>,
+}
+
+pub(crate) struct FactView {
+    pub who: String,
+    pub description: String,
+    pub valid_from: String,
+    pub valid_to: String,
+    pub source: SourceView,
+}
+
+pub(crate) struct LinkedView {
+    pub id: i64,
+    pub department: String,
+    pub kind: String,
+    pub file: String,
+    pub line: i64,
+    pub role: &'static str,
+    pub rule: String,
+    pub explanation: String,
+}
+
+pub(crate) struct VisitView {
+    pub when: String,
+    pub by: String,
+    pub position: Option<String>,
+    pub aspects: Vec<(String, String)>,
+    pub notes: String,
+    pub photo_ids: Vec<i64>,
+}
+
+/// An alert on the child's page, with the sources behind it for roles that see them.
+pub(crate) struct ChildAlertView {
+    pub alert: AlertView,
+    pub sources: Vec<SourceView>,
+}
+
+#[derive(Template)]
+#[template(path = "child.html")]
+struct ChildTemplate {
+    base: Base,
+    /// 未保中心: reasons, policy, lineage, registration.
+    full: bool,
+    lineage: bool,
+    is_director: bool,
+    id: i64,
+    name: String,
+    sex: &'static str,
+    age: i32,
+    birth_date: String,
+    citizen_id: Option<String>,
+    residence_place: String,
+    residence_address: Option<String>,
+    hukou_place: Option<String>,
+    hukou_address: Option<String>,
+    separated: bool,
+    household_no: Option<String>,
+    relatives: Vec<RelativeView>,
+    badges: Vec<Badge>,
+    categories: Vec<CategoryView>,
+    alerts: Vec<ChildAlertView>,
+    open_alert_id: Option<i64>,
+    visits: Vec<VisitView>,
+    facts: Vec<FactView>,
+    linked: Vec<LinkedView>,
+}
+
+/// Source records by id, from the facts and links already loaded.
+#[derive(Default)]
+struct Sources(HashMap<i64, SourceView>);
+
+impl Sources {
+    fn add(&mut self, id: SourceRecordId, department: &str, file: &str, line: i64) {
+        self.0.entry(id.0).or_insert_with(|| SourceView {
+            id: id.0,
+            department: department_label(department),
+            file: file.to_string(),
+            line,
+            known: true,
+        });
+    }
+
+    fn get(&self, id: SourceRecordId) -> SourceView {
+        self.0.get(&id.0).cloned().unwrap_or(SourceView {
+            id: id.0,
+            department: String::new(),
+            file: String::new(),
+            line: 0,
+            known: false,
+        })
+    }
+}
+
+fn date(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn audit_view(session: &Session, kind: &str, id: i64, action: &str) -> AuditEntry {
+    AuditEntry {
+        user_id: Some(session.user.id),
+        username: session.user.username.clone(),
+        action: action.into(),
+        target_kind: kind.into(),
+        target_id: id.to_string(),
+        detail: format!("role {}", session.role().code()),
+    }
+}
+
+async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Response, AppError> {
+    let store = state.store();
+    let actor = &session.actor;
+    let today = state.today();
+    let person = store.person_in_scope(actor, PersonId(id)).await?;
+    // Directors and stations work with minors only; the centre may look at anyone it covers.
+    if actor.role != Role::CentreStaff && !person.is_minor_on(today) {
+        return Err(AppError::NotFound);
+    }
+    let full = sees_reasons(actor);
+    let lineage = sees_lineage(actor);
+    let places = PlaceNames::load(store).await?;
+
+    let relatives = store.relatives(person.id).await?;
+    let categories = store.categories_of(person.id).await?;
+    let alert_rows = store
+        .list_alerts(
+            actor,
+            &AlertFilter {
+                status: None,
+                person: Some(person.id),
+                limit: 100,
+            },
+        )
+        .await?;
+    let visits = store.visits_of(person.id).await?;
+
+    // Lineage: facts about the child and the relatives, and the records linked to them.
+    let mut facts: Vec<FactRow> = Vec::new();
+    let mut linked: Vec<LinkedRecordRow> = Vec::new();
+    let mut sources = Sources::default();
+    if lineage {
+        let mut ids = vec![person.id];
+        ids.extend(relatives.iter().map(|r| r.person.id));
+        facts = store.facts_with_sources(&ids).await?;
+        for f in &facts {
+            sources.add(f.fact.source, &f.department, &f.file_name, f.line);
+        }
+        linked = store.linked_records(person.id).await?;
+        for relative in &relatives {
+            for r in store.linked_records(relative.person.id).await? {
+                sources.add(r.id, &r.department, &r.file_name, r.line);
+            }
+        }
+        for r in &linked {
+            sources.add(r.id, &r.department, &r.file_name, r.line);
+        }
+    }
+
+    let who = |p: PersonId| -> String {
+        if p == person.id {
+            "本人".to_string()
+        } else {
+            relatives
+                .iter()
+                .find(|r| r.person.id == p)
+                .map(|r| format!("{}（{}）", r.kind.label_zh(), r.person.name))
+                .unwrap_or_else(|| format!("人员#{p}"))
+        }
+    };
+    let fact_view = |row: &FactRow| {
+        let Fact {
+            person: p,
+            kind,
+            valid_from,
+            valid_to,
+            source,
+        } = &row.fact;
+        FactView {
+            who: who(*p),
+            description: kind.describe_zh(),
+            valid_from: date(*valid_from),
+            valid_to: date(*valid_to),
+            source: sources.get(*source),
+        }
+    };
+
+    let category_list: Vec<Category> = categories.iter().map(|c| c.category).collect();
+    let open_alert_id = alert_rows
+        .iter()
+        .filter(|a| a.status == humiao_core::alert::AlertStatus::Open)
+        .min_by_key(|a| {
+            (
+                match a.severity {
+                    Severity::Urgent => 0,
+                    Severity::High => 1,
+                    Severity::Medium => 2,
+                    Severity::Low => 3,
+                },
+                a.due_date,
+            )
+        })
+        .map(|a| a.id);
+
+    let template = ChildTemplate {
+        full,
+        lineage,
+        is_director: actor.role == Role::ChildDirector,
+        id: person.id.0,
+        name: person.name.to_string(),
+        sex: person.sex.label_zh(),
+        age: person.age_on(today),
+        birth_date: person.birth_date.format("%Y-%m-%d").to_string(),
+        citizen_id: shown_citizen_id(actor, person.citizen_id.as_ref()),
+        residence_place: places.opt_name(person.residence_grid.as_ref()),
+        residence_address: shown_address(actor, person.residence_address.as_deref()),
+        hukou_place: full.then(|| places.opt_name(person.hukou_region.as_ref())),
+        hukou_address: if full {
+            person.hukou_address.clone()
+        } else {
+            None
+        },
+        separated: full && person.lives_away_from_registration(),
+        household_no: if full {
+            person.household_no.clone()
+        } else {
+            None
+        },
+        relatives: relatives
+            .iter()
+            .filter_map(|r| {
+                Some(RelativeView {
+                    relation: r.kind.label_zh(),
+                    name: shown_relative_name(actor, &r.person.name)?,
+                    citizen_id: if full {
+                        shown_citizen_id(actor, r.person.citizen_id.as_ref())
+                    } else {
+                        None
+                    },
+                })
+            })
+            .collect(),
+        badges: badges(&category_list),
+        categories: if full {
+            categories
+                .iter()
+                .map(|c| CategoryView {
+                    code: c.category.code(),
+                    label: c.category.label_zh(),
+                    since: c.since.format("%Y-%m-%d").to_string(),
+                    assessed_on: c.assessed_on.format("%Y-%m-%d").to_string(),
+                    policy: c.policy.clone(),
+                    reasons: c
+                        .reasons
+                        .iter()
+                        .map(|r| ReasonView {
+                            text: r.text.clone(),
+                            sources: r.sources.iter().map(|s| sources.get(*s)).collect(),
+                        })
+                        .collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        alerts: alert_rows
+            .iter()
+            .map(|row| ChildAlertView {
+                alert: AlertView::new(row, actor, today, &places),
+                sources: if lineage {
+                    row.sources.iter().map(|s| sources.get(*s)).collect()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect(),
+        open_alert_id,
+        visits: visits
+            .iter()
+            .map(|v| VisitView {
+                when: local_time(&v.visited_at),
+                by: v.user_display_name.clone(),
+                position: match (v.latitude, v.longitude) {
+                    (Some(lat), Some(lon)) => Some(match v.accuracy_m {
+                        Some(acc) => format!("{lat:.5}, {lon:.5}（精度约{acc:.0}米）"),
+                        None => format!("{lat:.5}, {lon:.5}"),
+                    }),
+                    _ => None,
+                },
+                aspects: v
+                    .aspects
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                notes: v.notes.clone(),
+                photo_ids: v.photo_ids.clone(),
+            })
+            .collect(),
+        facts: facts.iter().map(fact_view).collect(),
+        linked: linked
+            .iter()
+            .map(|r| LinkedView {
+                id: r.id.0,
+                department: department_label(&r.department),
+                kind: record_kind_label(&r.record_kind),
+                file: r.file_name.clone(),
+                line: r.line,
+                role: mention_role_label(r.role),
+                rule: r
+                    .rule
+                    .map(|rule| rule.label_zh().to_string())
+                    .unwrap_or_else(|| "—".into()),
+                explanation: r.explanation.clone(),
+            })
+            .collect(),
+        base: Base::new(session, format!("儿童档案 · {}", person.name), ""),
+    };
+    // The read is on record before anything is shown.
+    store
+        .audit(&audit_view(session, "person", id, "child.view"))
+        .await?;
+    page(&template)
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Response, AppError> {
+    render_child(&state, &session, id).await
+}
+
+pub(crate) async fn photo(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let photo = store.photo_in_scope(&session.actor, id).await?;
+    store
+        .audit(&audit_view(&session, "photo", id, "photo.view"))
+        .await?;
+    let content_type = match photo.content_type.as_str() {
+        t @ ("image/jpeg" | "image/png" | "image/webp") => t.to_string(),
+        _ => "application/octet-stream".to_string(),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::CONTENT_DISPOSITION, "inline".to_string()),
+        ],
+        photo.bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+    category: Option<String>,
+    place: Option<String>,
+    page: Option<String>,
+}
+
+pub(crate) struct PlaceOption {
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub(crate) struct CategoryOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "children_search.html")]
+struct SearchTemplate {
+    base: Base,
+    q: String,
+    categories: Vec<CategoryOption>,
+    places: Vec<PlaceOption>,
+    children: Vec<ChildRowView>,
+    error: Option<String>,
+    page: i64,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+fn encode_component(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    AppQuery(query): AppQuery<SearchQuery>,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let actor = &session.actor;
+    let today = state.today();
+    let q = query
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(40)
+        .collect::<String>();
+    let category_code = query.category.unwrap_or_default();
+    let category = Category::parse(&category_code);
+    let place_code = query.place.unwrap_or_default();
+    let mut error = None;
+    let place = if place_code.is_empty() {
+        None
+    } else {
+        match RegionCode::parse(&place_code) {
+            Ok(code) => Some(code),
+            Err(_) => {
+                error = Some("地区代码无效。".to_string());
+                None
+            }
+        }
+    };
+    let page_no = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1);
+    let mut rows = store
+        .list_children(
+            actor,
+            &ChildFilter {
+                as_of: today,
+                query: (!q.is_empty()).then(|| q.clone()),
+                category,
+                place: place.clone(),
+                with_open_alert: false,
+                limit: PAGE_SIZE + 1,
+                offset: (page_no - 1) * PAGE_SIZE,
+            },
+        )
+        .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+
+    let regions = store.regions().await?;
+    let places = PlaceNames::load(store).await?;
+    // Places the user covers, to narrow by: towns and villages (and grids for directors).
+    let place_options = regions
+        .iter()
+        .filter(|r| {
+            let code = &r.region.code;
+            actor.jurisdiction.iter().any(|j| j.contains(code))
+                && match actor.role {
+                    Role::ChildDirector => true,
+                    _ => code.level() != RegionLevel::Grid,
+                }
+        })
+        .map(|r| PlaceOption {
+            code: r.region.code.to_string(),
+            label: format!(
+                "{}{}",
+                match r.region.code.level() {
+                    RegionLevel::County => "",
+                    RegionLevel::Town => "· ",
+                    RegionLevel::Village => "·· ",
+                    RegionLevel::Grid => "··· ",
+                },
+                r.region.name
+            ),
+            selected: r.region.code.as_str() == place_code,
+        })
+        .collect();
+    let link = |p: i64| {
+        format!(
+            "/children?q={}&category={}&place={}&page={p}",
+            encode_component(&q),
+            encode_component(&category_code),
+            encode_component(&place_code)
+        )
+    };
+    let template = SearchTemplate {
+        base: Base::new(&session, "儿童查询", "/children"),
+        categories: Category::ALL
+            .iter()
+            .map(|c| CategoryOption {
+                code: c.code(),
+                label: c.label_zh(),
+                selected: Some(*c) == category,
+            })
+            .collect(),
+        places: place_options,
+        children: rows
+            .iter()
+            .map(|s| ChildRowView::new(s, today, &places))
+            .collect(),
+        error,
+        page: page_no,
+        prev_link: (page_no > 1).then(|| link(page_no - 1)),
+        next_link: has_next.then(|| link(page_no + 1)),
+        q,
+    };
+    page(&template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_component("王 a&b"), "%E7%8E%8B%20a%26b");
+    }
+}

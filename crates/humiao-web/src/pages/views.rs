@@ -1,0 +1,196 @@
+//! View models shared by several pages, with the role's masking applied when they are built:
+//! a template only ever receives what the user may see.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use humiao_core::access::{mask_address, Actor, SensitiveField, Visibility};
+use humiao_core::alert::{AlertStatus, Severity};
+use humiao_core::policy::Category;
+use humiao_core::{CitizenId, Department, MentionRole, PersonName, RecordKind, RegionCode};
+use humiao_store::{AlertRow, ChildSummary, Store};
+
+use crate::error::AppError;
+use crate::render::{local_time, opt_local_time};
+
+/// Names of places by code, for display.
+#[derive(Debug, Default)]
+pub(crate) struct PlaceNames(HashMap<String, String>);
+
+impl PlaceNames {
+    pub async fn load(store: &Store) -> Result<Self, AppError> {
+        Ok(Self(
+            store
+                .regions()
+                .await?
+                .into_iter()
+                .map(|r| (r.region.code.to_string(), r.region.name))
+                .collect(),
+        ))
+    }
+
+    /// The place's name, or its code when unnamed.
+    pub fn name(&self, code: &RegionCode) -> String {
+        self.0
+            .get(code.as_str())
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    pub fn opt_name(&self, code: Option<&RegionCode>) -> String {
+        code.map(|c| self.name(c))
+            .unwrap_or_else(|| "未定位".to_string())
+    }
+}
+
+pub(crate) fn severity_class(severity: Severity) -> &'static str {
+    severity.as_str()
+}
+
+pub(crate) fn department_label(code: &str) -> String {
+    Department::parse(code)
+        .map(|d| d.label_zh().to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+pub(crate) fn record_kind_label(code: &str) -> String {
+    RecordKind::parse(code)
+        .map(|k| k.label_zh().to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+pub(crate) fn mention_role_label(role: MentionRole) -> &'static str {
+    match role {
+        MentionRole::Subject => "本人",
+        MentionRole::Father => "父亲",
+        MentionRole::Mother => "母亲",
+        MentionRole::Guardian => "监护人",
+        MentionRole::Husband => "丈夫",
+        MentionRole::Wife => "妻子",
+    }
+}
+
+/// A citizen ID as the actor may see it; `None` when hidden.
+pub(crate) fn shown_citizen_id(actor: &Actor, id: Option<&CitizenId>) -> Option<String> {
+    let id = id?;
+    match actor.visibility(SensitiveField::CitizenId) {
+        Visibility::Full => Some(id.to_string()),
+        Visibility::Masked => Some(id.masked()),
+        Visibility::Hidden => None,
+    }
+}
+
+/// An address as the actor may see it; `None` when hidden or unknown.
+pub(crate) fn shown_address(actor: &Actor, address: Option<&str>) -> Option<String> {
+    let address = address?;
+    match actor.visibility(SensitiveField::AddressDetail) {
+        Visibility::Full => Some(address.to_string()),
+        Visibility::Masked => Some(mask_address(address)),
+        Visibility::Hidden => None,
+    }
+}
+
+/// A family member's name as the actor may see it.
+pub(crate) fn shown_relative_name(actor: &Actor, name: &PersonName) -> Option<String> {
+    match actor.visibility(SensitiveField::FamilyIdentity) {
+        Visibility::Full => Some(name.to_string()),
+        Visibility::Masked => Some(name.masked()),
+        Visibility::Hidden => None,
+    }
+}
+
+pub(crate) fn sees_reasons(actor: &Actor) -> bool {
+    actor.visibility(SensitiveField::Reason) == Visibility::Full
+}
+
+pub(crate) fn sees_lineage(actor: &Actor) -> bool {
+    actor.visibility(SensitiveField::Lineage) == Visibility::Full
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AlertView {
+    pub id: i64,
+    pub person_id: i64,
+    pub child_name: String,
+    pub place: String,
+    pub severity_class: &'static str,
+    pub severity_label: &'static str,
+    /// What every role may read.
+    pub message: String,
+    /// The sensitive detail, only for roles that see reasons.
+    pub detail: Option<String>,
+    pub open: bool,
+    pub status_label: &'static str,
+    pub due: String,
+    pub overdue: bool,
+    pub created_at: String,
+    pub closed_at: String,
+}
+
+impl AlertView {
+    pub fn new(row: &AlertRow, actor: &Actor, today: NaiveDate, places: &PlaceNames) -> Self {
+        Self {
+            id: row.id,
+            person_id: row.person_id.0,
+            child_name: row.child_name.to_string(),
+            place: places.opt_name(row.grid.as_ref()),
+            severity_class: severity_class(row.severity),
+            severity_label: row.severity.label_zh(),
+            message: row.masked_message.clone(),
+            detail: sees_reasons(actor).then(|| row.detail.clone()),
+            open: row.status == AlertStatus::Open,
+            status_label: if row.is_overdue(today) {
+                "已逾期"
+            } else {
+                row.status.label_zh()
+            },
+            due: row.due_date.format("%Y-%m-%d").to_string(),
+            overdue: row.is_overdue(today),
+            created_at: local_time(&row.created_at),
+            closed_at: opt_local_time(row.closed_at.as_deref()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Badge {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+pub(crate) fn badges(categories: &[Category]) -> Vec<Badge> {
+    categories
+        .iter()
+        .map(|c| Badge {
+            code: c.code(),
+            label: c.label_zh(),
+        })
+        .collect()
+}
+
+/// One child in a list.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildRowView {
+    pub id: i64,
+    pub name: String,
+    pub sex: &'static str,
+    pub age: i32,
+    pub place: String,
+    pub badges: Vec<Badge>,
+    pub open_alerts: i64,
+}
+
+impl ChildRowView {
+    pub fn new(summary: &ChildSummary, today: NaiveDate, places: &PlaceNames) -> Self {
+        let p = &summary.person;
+        Self {
+            id: p.id.0,
+            name: p.name.to_string(),
+            sex: p.sex.label_zh(),
+            age: p.age_on(today),
+            place: places.opt_name(p.residence_grid.as_ref()),
+            badges: badges(&summary.categories),
+            open_alerts: summary.open_alerts,
+        }
+    }
+}
