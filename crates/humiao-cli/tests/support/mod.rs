@@ -4,4 +4,5 @@
 //! module on its own and typically uses only part of it.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod webdriver;

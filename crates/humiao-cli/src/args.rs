@@ -1,0 +1,172 @@
+//! Command-line arguments. Parsing does no work: commands resolve these into what they need.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "humiao",
+    version,
+    about = "护苗 Humiao — 未成年人保护与儿童福利平台 (minor protection and child welfare)",
+    long_about = "护苗 Humiao fuses departments' records into one picture of every child, finds the \
+children who need help, alerts the village child director and lets the centre see it all.\n\n\
+Start with `humiao demo`: it builds a synthetic county on embedded SQLite and serves the web UI."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Log progress at info level (or set HUMIAO_LOG, e.g. HUMIAO_LOG=debug).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: sqlite in --data-dir.
+    #[arg(long, env = "HUMIAO_DATABASE_URL", global = true)]
+    pub database: Option<String>,
+    /// Directory for the embedded database and the demo's generated files.
+    #[arg(
+        long,
+        env = "HUMIAO_DATA_DIR",
+        default_value = "./humiao-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a synthetic demo county, import it, assess it and serve the web UI.
+    Demo(DemoArgs),
+    /// Import department files (CSV/XLSX) with a mapping; `import errors BATCH` lists rejects.
+    Import(ImportArgs),
+    /// Link imported records into golden records (persons).
+    Link(LinkArgs),
+    /// Assess every child: categories, 应保未保, alerts.
+    Assess(AssessArgs),
+    /// Serve the web UI and API.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User(UserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of children in the synthetic county.
+    #[arg(long, default_value_t = 5000)]
+    pub children: usize,
+    /// Seed of the generator: the same seed gives the same county.
+    #[arg(long, default_value_t = 20261122)]
+    pub seed: u64,
+    /// Date the county is generated and assessed for (YYYY-MM-DD). Default: today (UTC+8).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Build and import only; do not serve.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub sub: Option<ImportSub>,
+    /// Department delivering the files: police 公安, education 教育, civil_affairs 民政,
+    /// justice 司法, court 法院, disability 残联, health 卫健.
+    #[arg(long, required = true)]
+    pub source: Option<String>,
+    /// Mapping file (TOML) describing the files' columns (see docs/mapping.md).
+    #[arg(long, required = true)]
+    pub mapping: Option<PathBuf>,
+    /// The files to import (.csv or .xlsx).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Do not link and assess after importing.
+    #[arg(long)]
+    pub no_link: bool,
+    /// Assessment date for the follow-up assessment (YYYY-MM-DD). Default: today (UTC+8).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSub {
+    /// List the quarantined rows of an import batch.
+    Errors {
+        /// The batch number printed by `humiao import`.
+        batch: i64,
+    },
+    /// List import batches.
+    Batches,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Also list records that could not be linked.
+    #[arg(long)]
+    pub unmatched: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Assessment date (YYYY-MM-DD). Default: today (UTC+8).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Mark session cookies `Secure` (serve behind HTTPS). Default: on unless bound to loopback.
+    #[arg(long)]
+    pub secure_cookies: Option<bool>,
+    /// Pretend today is this date (YYYY-MM-DD), for demos and tests.
+    #[arg(long)]
+    pub today: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub sub: UserSub,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserSub {
+    /// Create or update a user. The password is read from HUMIAO_PASSWORD or standard input.
+    Add {
+        username: String,
+        /// child_director, station_staff, centre_staff, department_liaison, administrator, auditor
+        #[arg(long)]
+        role: String,
+        /// Region codes the user covers (grids for a director, a town, the county).
+        #[arg(long = "region", required = true)]
+        regions: Vec<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List users.
+    List,
+}

@@ -1,0 +1,31 @@
+use std::process::ExitCode;
+
+use humiao_core::alert::AlertParams;
+use humiao_core::policy::PolicyParams;
+use humiao_pipeline::AssessReport;
+
+use crate::args::{AssessArgs, Global};
+
+pub fn print_report(report: &AssessReport) {
+    println!(
+        "评估 assessed: 儿童 {} 人, 新增认定 {}, 撤销认定 {}, 新预警 {}",
+        report.children, report.categories_added, report.categories_removed, report.alerts_raised
+    );
+    for (category, n) in &report.by_category {
+        println!("  {:<12} {n}", category.label_zh());
+    }
+}
+
+pub async fn run(global: &Global, args: AssessArgs) -> anyhow::Result<ExitCode> {
+    let as_of = super::parse_date(args.as_of.as_deref())?;
+    let store = super::open_store(global).await?;
+    let report = humiao_pipeline::assess_all(
+        &store,
+        as_of,
+        &PolicyParams::default(),
+        &AlertParams::default(),
+    )
+    .await?;
+    print_report(&report);
+    Ok(ExitCode::SUCCESS)
+}
