@@ -1,6 +1,6 @@
 //! `humiao import`: the same code path the demo uses to load its county.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
@@ -20,7 +20,7 @@ use crate::EXIT_DATA;
 pub async fn import_files(
     store: &Store,
     department: Department,
-    mapping: &PathBuf,
+    mapping: &Path,
     files: &[PathBuf],
     imported_by: &str,
 ) -> anyhow::Result<bool> {
