@@ -175,7 +175,8 @@ impl Store {
         tx.commit().await
     }
 
-    /// Stores a session by the hash of its token (the token itself is only in the cookie).
+    /// Stores a session by the hash of its token (the token itself is only in the cookie), and
+    /// removes sessions that have expired.
     pub async fn create_session(
         &self,
         token_hash: &str,
@@ -184,6 +185,12 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        let now = now_text(Utc::now());
+        // Expired sessions are useless and only grow the table: drop them as new ones start.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now.clone())
+            .execute(&mut *tx.tx)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -191,7 +198,7 @@ impl Store {
         .bind(token_hash.to_string())
         .bind(user_id)
         .bind(csrf_token.to_string())
-        .bind(now_text(Utc::now()))
+        .bind(now)
         .bind(now_text(expires_at))
         .execute(&mut *tx.tx)
         .await?;

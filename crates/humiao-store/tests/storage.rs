@@ -697,6 +697,30 @@ async fn users_sessions_and_lockout(store: &Store) {
         .await
         .unwrap()
         .is_none());
+    // A new session sweeps away expired ones.
+    store
+        .create_session(
+            "old",
+            director.user_id,
+            "c",
+            Utc::now() - chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    store
+        .create_session(
+            "new",
+            director.user_id,
+            "c",
+            Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let swept = store
+        .session("old", Utc::now() - chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert!(swept.is_none(), "expired session removed");
     store.delete_session("tokenhash").await.unwrap();
     assert!(store.session("tokenhash", now).await.unwrap().is_none());
 }
