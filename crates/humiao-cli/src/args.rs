@@ -166,6 +166,9 @@ pub enum UserSub {
         /// Display name.
         #[arg(long)]
         name: Option<String>,
+        /// The department of a department_liaison (police, education, civil_affairs, …).
+        #[arg(long)]
+        department: Option<String>,
     },
     /// List users.
     List,

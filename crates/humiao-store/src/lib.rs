@@ -81,18 +81,43 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0001_initial.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0001_initial.sql"),
+    let files: [(&str, &'static str); 2] = match backend {
+        Backend::Sqlite => [
+            (
+                "initial",
+                include_str!("../migrations/sqlite/0001_initial.sql"),
+            ),
+            (
+                "user department",
+                include_str!("../migrations/sqlite/0002_user_department.sql"),
+            ),
+        ],
+        Backend::Postgres => [
+            (
+                "initial",
+                include_str!("../migrations/postgres/0001_initial.sql"),
+            ),
+            (
+                "user department",
+                include_str!("../migrations/postgres/0002_user_department.sql"),
+            ),
+        ],
     };
     Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("initial"),
-            MigrationType::Simple,
-            Cow::Borrowed(sql),
-            false,
-        )]),
+        migrations: Cow::Owned(
+            (1..)
+                .zip(files)
+                .map(|(version, (description, sql))| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect(),
+        ),
         ignore_missing: false,
         locking: true,
         no_tx: false,

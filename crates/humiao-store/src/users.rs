@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use humiao_core::access::{Actor, Role};
-use humiao_core::RegionCode;
+use humiao_core::{Department, RegionCode};
 
 use crate::{corrupt, get, now_text, parse_time, Result, Store, StoreError};
 
@@ -14,6 +14,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: Role,
     pub jurisdiction: Vec<RegionCode>,
+    /// The department a liaison (部门联络员) works for; `None` for every other role.
+    pub department: Option<Department>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,7 @@ pub struct UserRow {
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
     pub jurisdiction: Vec<RegionCode>,
+    pub department: Option<Department>,
 }
 
 impl UserRow {
@@ -48,17 +51,19 @@ pub struct SessionRow {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, role, active, failed_logins, locked_until";
+    "id, username, display_name, password_hash, role, active, failed_logins, locked_until, \
+     department";
 
 impl Store {
     /// Creates a user, or updates name, hash, role and jurisdiction of an existing username.
     pub async fn upsert_user(&self, user: &NewUser) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "INSERT INTO users (username, display_name, password_hash, role, created_at) \
-             VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO users (username, display_name, password_hash, role, created_at, \
+             department) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, \
              password_hash = excluded.password_hash, role = excluded.role, active = 1, \
+             department = excluded.department, \
              failed_logins = 0, locked_until = NULL \
              RETURNING id",
         )
@@ -67,6 +72,7 @@ impl Store {
         .bind(user.password_hash.clone())
         .bind(user.role.code())
         .bind(now_text(Utc::now()))
+        .bind(user.department.map(|d| d.code()))
         .fetch_one(&mut *tx.tx)
         .await?;
         let id: i64 = get(&row, "id")?;
@@ -89,6 +95,7 @@ impl Store {
         let id: i64 = get(row, "id")?;
         let role: String = get(row, "role")?;
         let locked: Option<String> = get(row, "locked_until")?;
+        let department: Option<String> = get(row, "department")?;
         let regions = sqlx::query(
             "SELECT region_code FROM user_regions WHERE user_id = $1 ORDER BY region_code",
         )
@@ -112,6 +119,9 @@ impl Store {
             failed_logins: get(row, "failed_logins")?,
             locked_until: locked.as_deref().map(parse_time).transpose()?,
             jurisdiction,
+            department: department
+                .map(|d| Department::parse(&d).ok_or_else(|| corrupt("department", &d)))
+                .transpose()?,
         })
     }
 

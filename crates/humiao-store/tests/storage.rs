@@ -298,6 +298,7 @@ async fn user(store: &Store, username: &str, role: Role, places: &[&str]) -> Act
             password_hash: "$argon2id$dummy".into(),
             role,
             jurisdiction: places.iter().map(|p| code(p)).collect(),
+            department: (role == Role::DepartmentLiaison).then_some(Department::Justice),
         })
         .await
         .unwrap();
@@ -664,6 +665,10 @@ async fn users_sessions_and_lockout(store: &Store) {
     let director = user(store, "dir", Role::ChildDirector, &[GRID_A, GRID_B]).await;
     let row = store.user_by_username("dir").await.unwrap().unwrap();
     assert_eq!(row.jurisdiction, vec![code(GRID_A), code(GRID_B)]);
+    assert_eq!(row.department, None);
+    user(store, "liaison", Role::DepartmentLiaison, &["330199000000"]).await;
+    let liaison = store.user_by_username("liaison").await.unwrap().unwrap();
+    assert_eq!(liaison.department, Some(Department::Justice));
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap();
     store
         .record_failed_login(director.user_id, None)

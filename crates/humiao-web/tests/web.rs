@@ -649,3 +649,40 @@ async fn a_visit_over_the_request_limit_is_refused_with_a_page() {
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.body.contains("40MB"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_liaison_sees_only_their_departments_import_batches() {
+    let app = TestApp::new().await;
+    let justice = app
+        .store
+        .create_batch(&humiao_store::NewBatch {
+            department: humiao_core::Department::Justice,
+            record_kind: humiao_core::RecordKind::Custody,
+            mapping_name: "司法".into(),
+            file_name: "服刑人员.csv".into(),
+            file_sha256: "x".into(),
+            imported_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let police = app
+        .store
+        .batches(Some(humiao_core::Department::Police))
+        .await
+        .unwrap()[0]
+        .id;
+    let mut liaison = app.login("liaison").await;
+    let list = liaison.get("/imports").await;
+    assert!(list.body.contains("户籍.csv"));
+    assert!(!list.body.contains("服刑人员.csv"));
+    assert_eq!(
+        liaison.get(&format!("/imports/{police}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        liaison.get(&format!("/imports/{justice}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut centre = app.login("centre").await;
+    assert!(centre.get("/imports").await.body.contains("服刑人员.csv"));
+}

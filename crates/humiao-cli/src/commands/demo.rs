@@ -9,7 +9,7 @@ use humiao_core::access::Role;
 use humiao_core::alert::AlertParams;
 use humiao_core::linking::ExactLinker;
 use humiao_core::policy::PolicyParams;
-use humiao_core::{Region, RegionCode, RegionLevel};
+use humiao_core::{Department, Region, RegionCode, RegionLevel};
 use humiao_demo::{DemoConfig, DemoCounty};
 use humiao_store::{NewUser, Store};
 use humiao_web::WebConfig;
@@ -114,6 +114,8 @@ async fn create_users(store: &Store, users: &[DemoUser]) -> anyhow::Result<()> {
                 password_hash: hash.clone(),
                 role: u.role,
                 jurisdiction: u.jurisdiction.clone(),
+                // The demo's only liaison is the police one.
+                department: (u.role == Role::DepartmentLiaison).then_some(Department::Police),
             })
             .await
             .with_context(|| format!("creating user {}", u.username))?;

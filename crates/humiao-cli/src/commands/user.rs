@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
 use humiao_core::access::Role;
-use humiao_core::RegionCode;
+use humiao_core::{Department, RegionCode};
 use humiao_store::NewUser;
 
 use crate::args::{Global, UserArgs, UserSub};
@@ -16,7 +16,14 @@ pub async fn run(global: &Global, args: UserArgs) -> anyhow::Result<ExitCode> {
             role,
             regions,
             name,
+            department,
         } => {
+            let department = department
+                .map(|d| Department::parse(&d).ok_or_else(|| anyhow!("unknown department `{d}`")))
+                .transpose()?;
+            if role_needs_department(&role) && department.is_none() {
+                bail!("a department_liaison needs --department");
+            }
             let role = Role::parse(&role).ok_or_else(|| anyhow!("unknown role `{role}`"))?;
             let jurisdiction = regions
                 .iter()
@@ -40,6 +47,7 @@ pub async fn run(global: &Global, args: UserArgs) -> anyhow::Result<ExitCode> {
                     password_hash: humiao_web::hash_password(&password)?,
                     role,
                     jurisdiction,
+                    department,
                 })
                 .await?;
             println!("用户 {id} 已保存");
@@ -61,4 +69,8 @@ pub async fn run(global: &Global, args: UserArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn role_needs_department(role: &str) -> bool {
+    Role::parse(role) == Some(Role::DepartmentLiaison)
 }

@@ -1,12 +1,13 @@
 //! Import batches and their quarantined rows.
 //!
-//! Users carry no department yet, so a liaison sees every department's batches; once users
-//! have one, pass it to `Store::batches` here.
+//! A department liaison (部门联络员) sees only their own department's batches; the centre sees
+//! all of them.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use humiao_store::{BatchRow, BatchStatus, QuarantineRow};
+use humiao_core::access::Role;
+use humiao_store::{BatchRow, BatchStatus, QuarantineRow, UserRow};
 
 use crate::error::AppError;
 use crate::extract::IdPath;
@@ -69,7 +70,11 @@ pub(crate) async fn batches(
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
 ) -> Result<Response, AppError> {
-    let rows = state.store().batches(None).await?;
+    let rows = match department_scope(&session.user) {
+        Scope::All => state.store().batches(None).await?,
+        Scope::Department(d) => state.store().batches(Some(d)).await?,
+        Scope::Nothing => Vec::new(),
+    };
     page(&BatchesTemplate {
         base: Base::new(&session, "数据导入", "/imports"),
         batches: rows.iter().map(BatchView::new).collect(),
@@ -91,10 +96,35 @@ pub(crate) async fn batch(
 ) -> Result<Response, AppError> {
     let store = state.store();
     let batch = store.batch(id).await?;
+    let visible = match department_scope(&session.user) {
+        Scope::All => true,
+        Scope::Department(d) => batch.department == d,
+        Scope::Nothing => false,
+    };
+    if !visible {
+        // Another department's batch does not exist for this user.
+        return Err(humiao_store::StoreError::NotFound.into());
+    }
     let rows = store.quarantine(id).await?;
     page(&BatchTemplate {
         base: Base::new(&session, format!("导入批次 #{id}"), "/imports"),
         batch: BatchView::new(&batch),
         rows,
     })
+}
+
+/// Which import batches a user may see.
+enum Scope {
+    All,
+    Department(humiao_core::Department),
+    Nothing,
+}
+
+fn department_scope(user: &UserRow) -> Scope {
+    match (user.role, user.department) {
+        (Role::DepartmentLiaison, Some(d)) => Scope::Department(d),
+        // A liaison not yet bound to a department sees no batches rather than all of them.
+        (Role::DepartmentLiaison, None) => Scope::Nothing,
+        _ => Scope::All,
+    }
 }

@@ -123,6 +123,7 @@ async fn add_user(store: &Store, username: &str, role: Role, places: &[&str]) {
             password_hash: password_hash(),
             role,
             jurisdiction: places.iter().map(|p| code(p)).collect(),
+            department: (role == Role::DepartmentLiaison).then_some(Department::Police),
         })
         .await
         .unwrap();
