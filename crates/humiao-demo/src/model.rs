@@ -739,64 +739,10 @@ impl World {
             if !wanted {
                 continue;
             }
-            let both = rng.gen_bool(0.7);
             let father = self.families[f].father;
             let household = self.families[f].household;
-            let surname: String = {
-                // The grandfather shares the father's surname (compound surnames kept whole).
-                let name = &self.persons[father].name;
-                if name.starts_with("欧阳") {
-                    "欧阳".to_string()
-                } else {
-                    name.chars().take(1).collect()
-                }
-            };
-            let gf_birth = sub_days(
-                sub_months(self.persons[father].birth, 12 * rng.gen_range(22..=34)),
-                rng.gen_range(0..365),
-            );
-            let with_grandfather = both || rng.gen_bool(0.4);
-            let mut gps = Vec::new();
-            if with_grandfather {
-                let name = format!(
-                    "{surname}{}",
-                    self.names.given(rng, Sex::Male, Generation::Elder)
-                );
-                let origin = Self::origin(rng, 0.95);
-                let gf = self.add_person(
-                    rng,
-                    name,
-                    Sex::Male,
-                    gf_birth,
-                    origin,
-                    Role::Grandfather,
-                    f,
-                    household,
-                );
-                self.persons[father].father = Some(gf);
-                gps.push(gf);
-            }
-            if both || !with_grandfather {
-                let gm_birth = add_days(gf_birth, rng.gen_range(0..1800));
-                let name = format!(
-                    "{}{}",
-                    self.names.surname(rng),
-                    self.names.given(rng, Sex::Female, Generation::Elder)
-                );
-                let origin = Self::origin(rng, 0.95);
-                let gm = self.add_person(
-                    rng,
-                    name,
-                    Sex::Female,
-                    gm_birth,
-                    origin,
-                    Role::Grandmother,
-                    f,
-                    household,
-                );
-                self.persons[father].mother = Some(gm);
-                gps.push(gm);
-            }
+            // Paternal grandparents live in the child's household, under its head.
+            let gps = self.add_elders(rng, f, father, household, ElderSide::Paternal);
             self.families[f].grandparents = gps;
         }
         // Maternal grandparents of local mothers, in their own household.
@@ -812,64 +758,92 @@ impl World {
             }
             let village = rng.gen_range(0..self.places.villages.len());
             let household = self.new_household(rng, village, 0.05);
-            let surname: String = {
-                let name = &self.persons[mother].name;
-                if name.starts_with("欧阳") {
-                    "欧阳".to_string()
-                } else {
-                    name.chars().take(1).collect()
-                }
-            };
-            let gf_birth = sub_days(
-                sub_months(self.persons[mother].birth, 12 * rng.gen_range(22..=34)),
-                rng.gen_range(0..365),
-            );
-            let both = rng.gen_bool(0.7);
-            let with_grandfather = both || rng.gen_bool(0.4);
-            let mut gps = Vec::new();
-            if with_grandfather {
-                let name = format!(
-                    "{surname}{}",
-                    self.names.given(rng, Sex::Male, Generation::Elder)
-                );
-                let gf = self.add_person(
-                    rng,
-                    name,
-                    Sex::Male,
-                    gf_birth,
-                    COUNTY_ID_PREFIX,
-                    Role::Grandfather,
-                    f,
-                    household,
-                );
-                self.persons[gf].relation = "户主";
-                self.persons[mother].father = Some(gf);
-                gps.push(gf);
-            }
-            if both || !with_grandfather {
-                let gm_birth = add_days(gf_birth, rng.gen_range(0..1800));
-                let name = format!(
-                    "{}{}",
-                    self.names.surname(rng),
-                    self.names.given(rng, Sex::Female, Generation::Elder)
-                );
-                let origin = Self::origin(rng, 0.9);
-                let gm = self.add_person(
-                    rng,
-                    name,
-                    Sex::Female,
-                    gm_birth,
-                    origin,
-                    Role::Grandmother,
-                    f,
-                    household,
-                );
-                self.persons[gm].relation = if with_grandfather { "配偶" } else { "户主" };
-                self.persons[mother].mother = Some(gm);
-                gps.push(gm);
-            }
+            let gps = self.add_elders(rng, f, mother, household, ElderSide::Maternal);
             self.families[f].maternal = gps;
         }
+    }
+
+    /// Adds the parents of `parent` (a grandfather, a grandmother or both) to `household` and
+    /// links them to `parent`. The grandfather shares the parent's surname.
+    fn add_elders(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        f: usize,
+        parent: usize,
+        household: usize,
+        side: ElderSide,
+    ) -> Vec<usize> {
+        let both = rng.gen_bool(0.7);
+        let surname: String = {
+            // Compound surnames are kept whole.
+            let name = &self.persons[parent].name;
+            if name.starts_with("欧阳") {
+                "欧阳".to_string()
+            } else {
+                name.chars().take(1).collect()
+            }
+        };
+        let gf_birth = sub_days(
+            sub_months(self.persons[parent].birth, 12 * rng.gen_range(22..=34)),
+            rng.gen_range(0..365),
+        );
+        let with_grandfather = both || rng.gen_bool(0.4);
+        let mut elders = Vec::new();
+        if with_grandfather {
+            let name = format!(
+                "{surname}{}",
+                self.names.given(rng, Sex::Male, Generation::Elder)
+            );
+            let origin = match side {
+                ElderSide::Paternal => Self::origin(rng, 0.95),
+                // A local mother's father was registered in the county.
+                ElderSide::Maternal => COUNTY_ID_PREFIX,
+            };
+            let gf = self.add_person(
+                rng,
+                name,
+                Sex::Male,
+                gf_birth,
+                origin,
+                Role::Grandfather,
+                f,
+                household,
+            );
+            if side == ElderSide::Maternal {
+                self.persons[gf].relation = "户主";
+            }
+            self.persons[parent].father = Some(gf);
+            elders.push(gf);
+        }
+        if both || !with_grandfather {
+            let gm_birth = add_days(gf_birth, rng.gen_range(0..1800));
+            let name = format!(
+                "{}{}",
+                self.names.surname(rng),
+                self.names.given(rng, Sex::Female, Generation::Elder)
+            );
+            let local_share = match side {
+                ElderSide::Paternal => 0.95,
+                ElderSide::Maternal => 0.9,
+            };
+            let origin = Self::origin(rng, local_share);
+            let gm = self.add_person(
+                rng,
+                name,
+                Sex::Female,
+                gm_birth,
+                origin,
+                Role::Grandmother,
+                f,
+                household,
+            );
+            if side == ElderSide::Maternal {
+                self.persons[gm].relation = if with_grandfather { "配偶" } else { "户主" };
+            }
+            self.persons[parent].mother = Some(gm);
+            elders.push(gm);
+        }
+        elders
     }
 
     fn facility(rng: &mut ChaCha8Rng, measure: CustodyMeasure, sex: Sex) -> &'static str {
@@ -1676,3 +1650,12 @@ pub(crate) const GRADES: [&str; 12] = [
     "高二",
     "高三",
 ];
+
+/// Whose parents [`World::add_elders`] adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ElderSide {
+    /// The father's parents, in the child's own household.
+    Paternal,
+    /// A local mother's parents, in a household of their own.
+    Maternal,
+}

@@ -98,19 +98,12 @@ pub(crate) fn fact_from_row(row: &AnyRow) -> Result<Fact> {
     })
 }
 
-/// Writes the results of one linking run in one transaction.
-pub struct LinkWriter<'a> {
-    tx: WriteTx<'a>,
-    now: String,
-}
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-impl LinkWriter<'_> {
-    pub async fn create_person(&mut self, p: &NewPerson) -> Result<PersonId> {
-        let row = sqlx::query(
-            "INSERT INTO persons (citizen_id, name, sex, birth_date, hukou_region, hukou_address, \
-             residence_grid, residence_address, household_no, identity_source_id, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
-        )
+/// Binds the identity fields of `p` as `$1`..`$10`, in the order both the INSERT and the
+/// UPDATE of a person list them.
+fn bind_identity<'q>(query: AnyQuery<'q>, p: &NewPerson) -> AnyQuery<'q> {
+    query
         .bind(p.citizen_id.as_ref().map(|c| c.to_string()))
         .bind(p.name.to_string())
         .bind(p.sex.as_str())
@@ -121,6 +114,24 @@ impl LinkWriter<'_> {
         .bind(p.residence_address.clone())
         .bind(p.household_no.clone())
         .bind(p.source.0)
+}
+
+/// Writes the results of one linking run in one transaction.
+pub struct LinkWriter<'a> {
+    tx: WriteTx<'a>,
+    now: String,
+}
+
+impl LinkWriter<'_> {
+    pub async fn create_person(&mut self, p: &NewPerson) -> Result<PersonId> {
+        let row = bind_identity(
+            sqlx::query(
+            "INSERT INTO persons (citizen_id, name, sex, birth_date, hukou_region, hukou_address, \
+             residence_grid, residence_address, household_no, identity_source_id, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+            ),
+            p,
+        )
         .bind(self.now.clone())
         .fetch_one(&mut *self.tx.tx)
         .await?;
@@ -130,22 +141,15 @@ impl LinkWriter<'_> {
     /// Replaces the identity fields of a person with those of a more trusted record (the
     /// household register). The person keeps their ID.
     pub async fn update_identity(&mut self, id: PersonId, p: &NewPerson) -> Result<()> {
-        sqlx::query(
-            "UPDATE persons SET citizen_id = COALESCE($1, citizen_id), name = $2, sex = $3, \
+        bind_identity(
+            sqlx::query(
+                "UPDATE persons SET citizen_id = COALESCE($1, citizen_id), name = $2, sex = $3, \
              birth_date = $4, hukou_region = $5, hukou_address = $6, residence_grid = $7, \
              residence_address = $8, household_no = $9, identity_source_id = $10, \
              updated_at = $11 WHERE id = $12",
+            ),
+            p,
         )
-        .bind(p.citizen_id.as_ref().map(|c| c.to_string()))
-        .bind(p.name.to_string())
-        .bind(p.sex.as_str())
-        .bind(date_text(p.birth_date))
-        .bind(p.hukou_region.as_ref().map(|c| c.to_string()))
-        .bind(p.hukou_address.clone())
-        .bind(p.residence_grid.as_ref().map(|c| c.to_string()))
-        .bind(p.residence_address.clone())
-        .bind(p.household_no.clone())
-        .bind(p.source.0)
         .bind(self.now.clone())
         .bind(id.0)
         .execute(&mut *self.tx.tx)
