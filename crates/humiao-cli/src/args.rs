@@ -121,9 +121,22 @@ pub enum ImportSub {
 
 #[derive(Debug, Args)]
 pub struct LinkArgs {
+    /// Re-estimate the model and re-link every record (default: link only what is new).
+    #[arg(long)]
+    pub full: bool,
+    /// Explain one record's links instead of linking: a source record number (its subject), or
+    /// `NUMBER:ROLE` (e.g. `42:father`).
+    #[arg(long, value_name = "RECORD_ID")]
+    pub explain: Option<String>,
+    /// Write `record_id,person_id` for every source record mention to FILE (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<std::path::PathBuf>,
     /// Also list records that could not be linked.
     #[arg(long)]
     pub unmatched: bool,
+    /// Print the clerical review queue (pairs between the thresholds).
+    #[arg(long)]
+    pub review: bool,
 }
 
 #[derive(Debug, Args)]

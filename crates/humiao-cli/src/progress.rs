@@ -46,3 +46,33 @@ impl humiao_pipeline::Progress for Bar {
         self.bar.finish_and_clear();
     }
 }
+
+impl humiao_link::Observer for Bar {
+    fn stage(&self, name: &str, total: u64) {
+        self.bar.reset();
+        let label = match name {
+            "blocking" => "分块 blocking",
+            "comparing" => "比对 comparing",
+            "estimating" => "估计参数 estimating (EM)",
+            "clustering" => "聚类 clustering",
+            other => other,
+        };
+        if total > 0 {
+            self.bar.set_length(total);
+            self.bar.set_style(
+                ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len} {eta}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+        } else {
+            self.bar.set_style(
+                ProgressStyle::with_template("{msg:28} {spinner}").expect("valid template"),
+            );
+        }
+        self.bar.set_message(label.to_string());
+    }
+
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+    }
+}

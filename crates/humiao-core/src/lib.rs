@@ -15,5 +15,7 @@ pub use region::{Region, RegionCode, RegionLevel};
 pub mod access;
 pub mod alert;
 pub mod fact;
+pub mod golden;
 pub mod linking;
+pub mod normalize;
 pub mod policy;

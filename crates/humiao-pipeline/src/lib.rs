@@ -12,7 +12,10 @@ mod link;
 
 pub use assess::{assess_all, AssessReport};
 pub use import::{import_file, load_mapping, FileOutcome, ImportError, ImportReport, Progress};
-pub use link::{link_pending, LinkReport};
+pub use link::{
+    explain_pair, explain_person, explain_record, input_of, link_records, mention_key,
+    parse_mention_key, LinkOptions, LinkReport,
+};
 
 /// Errors of a pipeline stage that stop it (bad rows never do: they are quarantined).
 #[derive(Debug, thiserror::Error)]

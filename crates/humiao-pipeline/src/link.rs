@@ -1,80 +1,142 @@
-//! Linking pending source records to golden records, then writing relationships and facts.
+//! Linking department records into golden records with the probabilistic linker, then writing
+//! links, persons (survivorship), relationships and facts, and re-pointing what hangs off a person
+//! when clusters merge or split.
+//!
+//! Every mention of a person in a record (the subject, a parent named in a child's row, a spouse
+//! in a divorce) is one linker record, keyed `"<source_record_id>:<role>"`. Person ids are the
+//! linker's cluster ids, so they stay stable from run to run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::NaiveDate;
 use humiao_core::fact::{facts_of_record, Fact};
-use humiao_core::linking::{Candidate, LinkOutcome, LinkRule, Linker, MemoryIndex};
+use humiao_core::golden::{GoldenField, Observation, SurvivorshipRules};
+use humiao_core::linking::LinkRule;
 use humiao_core::{
-    DepartmentRecord, Mention, MentionRole, Person, PersonId, RelationKind, SourceRecordId,
+    CitizenId, DepartmentRecord, Mention, MentionRole, PersonId, PersonName, RegionCode,
+    RelationKind, Sex, SourceRecordId,
 };
-use humiao_store::{LinkWriter, NewPerson, PendingRecord, Store};
+use humiao_link::{
+    ClusterEvent, Decision, InputRecord, LinkConfig, LinkRun, Linker, Model, Observer,
+    PairExplanation, RunMode,
+};
+use humiao_store::{LinkableRecord, NewPerson, ReviewRow, Store};
+use serde::Serialize;
 
 use crate::PipelineError;
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// How to run the linker.
+#[derive(Debug, Clone, Default)]
+pub struct LinkOptions {
+    /// Re-estimate the model and re-cluster everything (otherwise only pending records are linked,
+    /// with the saved model).
+    pub full: bool,
+    pub config: LinkConfig,
+    pub survivorship: SurvivorshipRules,
+}
+
+/// What a linking run did, for the CLI and the logs.
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkReport {
+    pub mode: RunMode,
     pub records: usize,
-    pub persons_created: usize,
+    pub mentions: usize,
     pub mentions_linked: usize,
     pub mentions_unmatched: usize,
+    pub persons_created: usize,
+    pub persons_updated: usize,
+    pub persons_merged: usize,
+    pub persons_split: usize,
+    /// Mentions by the rule that links them to their person.
     pub by_rule: Vec<(LinkRule, usize)>,
     pub facts: usize,
     pub relationships: usize,
+    pub review_queue: usize,
+    pub malformed_field_notes: usize,
+    pub engine: LinkRun,
 }
 
-impl LinkReport {
-    fn count_rule(&mut self, rule: LinkRule) {
-        match self.by_rule.iter_mut().find(|(r, _)| *r == rule) {
-            Some((_, n)) => *n += 1,
-            None => self.by_rule.push((rule, 1)),
+/// The linker key of a mention.
+pub fn mention_key(record: SourceRecordId, role: MentionRole) -> String {
+    format!("{}:{}", record.0, role.as_str())
+}
+
+/// The record and role a linker key names.
+pub fn parse_mention_key(key: &str) -> Option<(SourceRecordId, MentionRole)> {
+    let (id, role) = key.split_once(':')?;
+    Some((SourceRecordId(id.parse().ok()?), MentionRole::parse(role)?))
+}
+
+fn sex_text(sex: Option<Sex>) -> String {
+    match sex {
+        Some(Sex::Male) => "男".into(),
+        Some(Sex::Female) => "女".into(),
+        None => String::new(),
+    }
+}
+
+/// The raw value of a refused field, e.g. a mistyped ID the import could not accept.
+fn refused(rec: &LinkableRecord, field: &str) -> String {
+    rec.refused_fields
+        .iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn id_field_of(role: MentionRole) -> &'static str {
+    match role {
+        MentionRole::Subject => "citizen_id",
+        MentionRole::Father => "father_citizen_id",
+        MentionRole::Mother => "mother_citizen_id",
+        MentionRole::Guardian => "guardian_citizen_id",
+        MentionRole::Husband => "husband_citizen_id",
+        MentionRole::Wife => "wife_citizen_id",
+    }
+}
+
+/// A mention as the linker sees it.
+pub fn input_of(rec: &LinkableRecord, mention: &Mention) -> InputRecord {
+    let (address, household) = match (&rec.record, mention.role) {
+        (DepartmentRecord::HouseholdMember(r), MentionRole::Subject) => (
+            r.residence_address
+                .clone()
+                .or_else(|| r.hukou_address.clone())
+                .unwrap_or_default(),
+            r.household_no.clone(),
+        ),
+        // Parents named in a register row are most often of the same household.
+        (DepartmentRecord::HouseholdMember(r), _) => (String::new(), r.household_no.clone()),
+        (DepartmentRecord::StudentEnrolment(r), MentionRole::Subject) => {
+            (r.address.clone().unwrap_or_default(), String::new())
         }
-    }
-}
-
-fn candidate(person: &Person, relative_names: Vec<humiao_core::PersonName>) -> Candidate {
-    Candidate {
-        id: person.id,
-        citizen_id: person.citizen_id.clone(),
-        name: person.name.clone(),
-        sex: person.sex,
-        birth_date: person.birth_date,
-        relative_names,
-    }
-}
-
-/// Identity fields a record gives for a new person (the register gives everything; others
-/// only what the mention carries).
-fn new_person(record: &PendingRecord, mention: &Mention) -> Option<NewPerson> {
-    let name = mention.name.clone()?;
-    let citizen_id = mention.citizen_id.clone();
-    let sex = mention
-        .sex
-        .or_else(|| citizen_id.as_ref().map(|c| c.sex()))?;
-    let birth_date = mention
-        .birth_date
-        .or_else(|| citizen_id.as_ref().map(|c| c.birth_date()))?;
-    let mut person = NewPerson {
-        citizen_id,
-        name,
-        sex,
-        birth_date,
-        hukou_region: None,
-        hukou_address: None,
-        residence_grid: None,
-        residence_address: None,
-        household_no: None,
-        source: record.id,
+        _ => (String::new(), String::new()),
     };
-    if let (DepartmentRecord::HouseholdMember(r), MentionRole::Subject) =
-        (&record.record, mention.role)
-    {
-        person.hukou_region = Some(r.hukou_region.clone());
-        person.hukou_address = r.hukou_address.clone();
-        person.residence_grid = r.residence_grid.clone();
-        person.residence_address = r.residence_address.clone();
-        person.household_no = Some(r.household_no.clone());
+    InputRecord {
+        key: mention_key(rec.id, mention.role),
+        source: rec.department.code().to_string(),
+        citizen_id: match &mention.citizen_id {
+            Some(id) => id.to_string(),
+            None => refused(rec, id_field_of(mention.role)),
+        },
+        name: mention
+            .name
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        sex: sex_text(mention.sex),
+        birth_date: mention
+            .birth_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        address,
+        household,
+        parent_names: mention
+            .relative_names
+            .iter()
+            .map(|n| n.to_string())
+            .collect(),
     }
-    Some(person)
 }
 
 fn relation_of(role: MentionRole) -> Option<RelationKind> {
@@ -86,188 +148,527 @@ fn relation_of(role: MentionRole) -> Option<RelationKind> {
     }
 }
 
-struct Run<'a, 'w> {
-    linker: &'a dyn Linker,
-    index: MemoryIndex,
-    writer: LinkWriter<'w>,
-    report: LinkReport,
+/// A mention with where it came from.
+struct MentionAt {
+    record: usize,
+    mention: Mention,
 }
 
-impl Run<'_, '_> {
-    /// Resolves one mention to a person (creating one when the linker says so) and records it.
-    async fn resolve(
-        &mut self,
-        record: &PendingRecord,
-        mention: &Mention,
-    ) -> Result<Option<PersonId>, PipelineError> {
-        let outcome = self.linker.link(mention, &self.index);
-        let (person, rule, explanation) = match outcome {
-            LinkOutcome::Existing {
-                person,
-                rule,
-                explanation,
-            } => {
-                // The household register is the most trusted source of identity and residence.
-                if mention.role == MentionRole::Subject {
-                    if let DepartmentRecord::HouseholdMember(_) = record.record {
-                        if let Some(fresh) = new_person(record, mention) {
-                            self.writer.update_identity(person, &fresh).await?;
-                        }
-                    }
-                }
-                (Some(person), Some(rule), explanation)
+/// Survivorship over a cluster's mentions. None when the cluster lacks a name, sex or birth date.
+fn golden_record(
+    rules: &SurvivorshipRules,
+    records: &[LinkableRecord],
+    members: &[&MentionAt],
+) -> Option<NewPerson> {
+    let mut obs: BTreeMap<GoldenField, Vec<Observation<SourceRecordId>>> = BTreeMap::new();
+    for m in members {
+        let rec = &records[m.record];
+        let mut push = |field: GoldenField, value: Option<String>| {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                obs.entry(field).or_default().push(Observation {
+                    value,
+                    department: rec.department,
+                    recency: rec.id.0,
+                    source: rec.id,
+                });
             }
-            LinkOutcome::Create { explanation } => match new_person(record, mention) {
-                Some(fresh) => {
-                    let id = self.writer.create_person(&fresh).await?;
-                    self.report.persons_created += 1;
-                    self.index.insert(Candidate {
-                        id,
-                        citizen_id: fresh.citizen_id.clone(),
-                        name: fresh.name.clone(),
-                        sex: fresh.sex,
-                        birth_date: fresh.birth_date,
-                        relative_names: mention.relative_names.clone(),
-                    });
-                    (Some(id), Some(LinkRule::NewPerson), explanation)
-                }
-                None => (
-                    None,
-                    None,
-                    "记录缺少姓名、性别或出生日期，无法新建人员".into(),
-                ),
-            },
-            LinkOutcome::Unmatched { reason } => (None, None, reason),
         };
-        self.writer
-            .link_mention(record.id, mention.role, person, rule, &explanation)
-            .await?;
-        match (person, rule) {
-            (Some(_), Some(rule)) => {
-                self.report.mentions_linked += 1;
-                self.report.count_rule(rule);
-            }
-            _ => self.report.mentions_unmatched += 1,
+        let mention = &m.mention;
+        push(
+            GoldenField::CitizenId,
+            mention.citizen_id.as_ref().map(|c| c.to_string()),
+        );
+        push(
+            GoldenField::Name,
+            mention.name.as_ref().map(|n| n.to_string()),
+        );
+        push(
+            GoldenField::Sex,
+            mention.sex.map(|s| s.as_str().to_string()),
+        );
+        push(
+            GoldenField::BirthDate,
+            mention.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        );
+        if let (DepartmentRecord::HouseholdMember(r), MentionRole::Subject) =
+            (&rec.record, mention.role)
+        {
+            push(GoldenField::HukouRegion, Some(r.hukou_region.to_string()));
+            push(GoldenField::HukouAddress, r.hukou_address.clone());
+            push(
+                GoldenField::ResidenceGrid,
+                r.residence_grid.as_ref().map(|g| g.to_string()),
+            );
+            push(GoldenField::ResidenceAddress, r.residence_address.clone());
+            push(GoldenField::HouseholdNo, Some(r.household_no.clone()));
         }
-        Ok(person)
+    }
+    let pick = |field: GoldenField| {
+        obs.get(&field)
+            .and_then(|o| rules.survive(field, o))
+            .map(|s| (s.value, s.sources))
+    };
+    let (name, sources) = pick(GoldenField::Name)?;
+    let sex = pick(GoldenField::Sex).and_then(|(s, _)| Sex::parse(&s))?;
+    let birth_date = pick(GoldenField::BirthDate)
+        .and_then(|(d, _)| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())?;
+    Some(NewPerson {
+        citizen_id: pick(GoldenField::CitizenId).and_then(|(c, _)| CitizenId::parse(&c).ok()),
+        name: PersonName::parse(&name).ok()?,
+        sex,
+        birth_date,
+        hukou_region: pick(GoldenField::HukouRegion).and_then(|(c, _)| RegionCode::parse(&c).ok()),
+        hukou_address: pick(GoldenField::HukouAddress).map(|(v, _)| v),
+        residence_grid: pick(GoldenField::ResidenceGrid)
+            .and_then(|(c, _)| RegionCode::parse(&c).ok()),
+        residence_address: pick(GoldenField::ResidenceAddress).map(|(v, _)| v),
+        household_no: pick(GoldenField::HouseholdNo).map(|(v, _)| v),
+        source: *sources.first()?,
+    })
+}
+
+fn rule_of(link: Option<&PairExplanation>) -> LinkRule {
+    use humiao_link::PairVerdict;
+    match link {
+        None => LinkRule::NewPerson,
+        Some(l) if l.verdict == PairVerdict::AcceptedByReviewer => LinkRule::Reviewer,
+        Some(l) => match l.fields[0].level {
+            1 => LinkRule::CitizenId,
+            2 => LinkRule::IdRepair,
+            _ => LinkRule::Probabilistic,
+        },
     }
 }
 
-/// Links every pending record with `linker`, in one transaction.
-///
-/// Subjects are resolved first, household register rows before all others, so that a parent
-/// named in a child's row is found even when the parent's own row comes later in the file.
-pub async fn link_pending(store: &Store, linker: &dyn Linker) -> Result<LinkReport, PipelineError> {
-    let mut pending = store.pending_records().await?;
-    pending.sort_by_key(|r| {
-        (
-            !matches!(r.record, DepartmentRecord::HouseholdMember(_)),
-            r.id,
-        )
-    });
-    let population = store.load_population().await?;
-    let mut names: HashMap<PersonId, Vec<humiao_core::PersonName>> = HashMap::new();
-    let by_id: HashMap<PersonId, &Person> = population.persons.iter().map(|p| (p.id, p)).collect();
-    for (child, _, relative) in &population.relationships {
-        if let Some(r) = by_id.get(relative) {
-            names.entry(*child).or_default().push(r.name.clone());
+fn explanation_of(link: Option<&PairExplanation>) -> (String, Option<f64>) {
+    match link {
+        None => ("未与其他记录匹配".into(), None),
+        Some(l) => {
+            let strongest: Vec<String> = {
+                let mut f: Vec<_> = l.fields.iter().filter(|f| f.level > 0).collect();
+                f.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+                f.iter()
+                    .take(3)
+                    .map(|f| format!("{}{}", f.label, f.level_label))
+                    .collect()
+            };
+            (
+                format!(
+                    "与记录{}匹配概率{:.2}%：{}",
+                    l.b,
+                    l.probability * 100.0,
+                    strongest.join("；")
+                ),
+                Some(l.probability),
+            )
         }
     }
-    let mut index = MemoryIndex::new();
-    for person in &population.persons {
-        index.insert(candidate(
-            person,
-            names.remove(&person.id).unwrap_or_default(),
-        ));
+}
+
+/// Builds a linker holding every mention, with saved clusters, decisions and refused joins.
+/// Returns the linker, the mentions by key and the number of malformed-field notes.
+async fn load_linker(
+    store: &Store,
+    records: &[LinkableRecord],
+    options: &LinkOptions,
+) -> Result<(Linker, HashMap<String, MentionAt>, usize), PipelineError> {
+    let old: HashMap<String, Option<PersonId>> = store
+        .mention_links()
+        .await?
+        .into_iter()
+        .map(|l| (mention_key(l.record, l.role), l.person))
+        .collect();
+    let mut linker = Linker::new(options.config.clone());
+    if !options.full {
+        if let Some(json) = store.link_model().await? {
+            let model: Model = serde_json::from_str(&json)
+                .map_err(|e| humiao_store::StoreError::Corrupt(format!("link model: {e}")))?;
+            linker.set_model(model);
+        }
     }
-    let mut run = Run {
-        linker,
-        index,
-        writer: store.link_writer().await?,
-        report: LinkReport {
-            records: pending.len(),
-            ..Default::default()
-        },
+    linker.reserve_cluster_ids(store.next_person_id().await? as u64);
+    let mut mentions = HashMap::new();
+    let mut fresh = Vec::new();
+    for (i, rec) in records.iter().enumerate() {
+        for mention in rec.record.mentions() {
+            let input = input_of(rec, &mention);
+            match old.get(&input.key) {
+                Some(Some(person)) if !rec.pending => linker.add_linked(&input, person.0 as u64),
+                _ => fresh.push(input.clone()),
+            }
+            mentions.insert(input.key.clone(), MentionAt { record: i, mention });
+        }
+    }
+    for (a, b) in store.link_refused().await? {
+        linker.add_refused_edge(&a, &b);
+    }
+    let mut notes = 0;
+    for input in &fresh {
+        notes += linker.add(input).len();
+    }
+    for d in store.link_decisions().await? {
+        let decision = if d.decision == "same_person" {
+            Decision::SamePerson
+        } else {
+            Decision::DifferentPersons
+        };
+        linker.decide(&d.record_a, &d.record_b, decision);
+        // Decided pairs are re-linked by every run, so a new decision takes effect at once and
+        // the result stays what a full run would give.
+        linker.mark_dirty(&d.record_a);
+        linker.mark_dirty(&d.record_b);
+    }
+    Ok((linker, mentions, notes))
+}
+
+/// Links pending records (or everything with `options.full`) and writes the result in one
+/// transaction.
+pub async fn link_records(
+    store: &Store,
+    options: &LinkOptions,
+    observer: &dyn Observer,
+) -> Result<LinkReport, PipelineError> {
+    let records = store.linkable_records().await?;
+    let old: HashMap<String, Option<PersonId>> = store
+        .mention_links()
+        .await?
+        .into_iter()
+        .map(|l| (mention_key(l.record, l.role), l.person))
+        .collect();
+    let (mut linker, mentions, notes) = load_linker(store, &records, options).await?;
+    let started = humiao_store_now();
+    let run = if options.full || linker.model().is_none() {
+        linker.link_all(true, observer)
+    } else {
+        linker.link_new(observer)
     };
 
-    let mut resolved: HashMap<SourceRecordId, Vec<(MentionRole, Option<PersonId>)>> =
-        HashMap::new();
-    let mentions: Vec<Vec<Mention>> = pending.iter().map(|r| r.record.mentions()).collect();
-    // Pass 1: the people records are about.
-    for (record, record_mentions) in pending.iter().zip(&mentions) {
-        for mention in record_mentions
-            .iter()
-            .filter(|m| m.role == MentionRole::Subject)
-        {
-            let person = run.resolve(record, mention).await?;
-            resolved
-                .entry(record.id)
-                .or_default()
-                .push((mention.role, person));
+    // Which mentions changed person, and which clusters need their golden record recomputed.
+    let mut clusters: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+    for (key, cluster) in linker.assignments() {
+        if let Some(c) = cluster {
+            clusters.entry(c).or_default().push(key);
         }
     }
-    // Pass 2: the others they name (parents, guardians, spouses), then relationships.
-    for (record, record_mentions) in pending.iter().zip(&mentions) {
+    let mut affected_records: BTreeSet<usize> = BTreeSet::new();
+    let mut affected_clusters: BTreeSet<u64> = BTreeSet::new();
+    let mut old_persons: BTreeSet<PersonId> = BTreeSet::new();
+    for (key, m) in &mentions {
+        let now = linker.cluster_of(key);
+        let before = old.get(key).copied().flatten();
+        if records[m.record].pending || now != before.map(|p| p.0 as u64) || options.full {
+            affected_records.insert(m.record);
+            if let Some(c) = now {
+                affected_clusters.insert(c);
+            }
+            if let Some(p) = before {
+                old_persons.insert(p);
+            }
+        }
+    }
+    for e in &run.events {
+        match *e {
+            ClusterEvent::Merged { into, .. } | ClusterEvent::Split { into, .. } => {
+                affected_clusters.insert(into);
+            }
+        }
+    }
+    // Golden records.
+    let existing: BTreeSet<PersonId> = old.values().flatten().copied().collect();
+    let mut persons: BTreeMap<u64, NewPerson> = BTreeMap::new();
+    for &c in &affected_clusters {
+        let members: Vec<&MentionAt> = clusters
+            .get(&c)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| mentions.get(*k))
+            .collect();
+        if let Some(p) = golden_record(&options.survivorship, &records, &members) {
+            persons.insert(c, p);
+        }
+    }
+
+    let mut report = LinkReport {
+        mode: run.mode,
+        records: records.len(),
+        mentions: mentions.len(),
+        mentions_linked: 0,
+        mentions_unmatched: 0,
+        persons_created: 0,
+        persons_updated: 0,
+        persons_merged: 0,
+        persons_split: 0,
+        by_rule: Vec::new(),
+        facts: 0,
+        relationships: 0,
+        review_queue: 0,
+        malformed_field_notes: notes,
+        engine: run.clone(),
+    };
+    let mut by_rule: BTreeMap<LinkRule, usize> = BTreeMap::new();
+
+    let mut w = store.link_writer().await?;
+    let run_id = w
+        .start_run(
+            match run.mode {
+                RunMode::Full => "full",
+                RunMode::Incremental => "incremental",
+            },
+            &started,
+        )
+        .await?;
+    // Merged-away persons give up their citizen ID first, so the survivor can take it.
+    for e in &run.events {
+        if let ClusterEvent::Merged { from, .. } = *e {
+            w.release_citizen_id(PersonId(from as i64)).await?;
+        }
+    }
+    for (&c, p) in &persons {
+        let id = PersonId(c as i64);
+        if existing.contains(&id) {
+            report.persons_updated += 1;
+        } else {
+            report.persons_created += 1;
+        }
+        w.upsert_person(id, p).await?;
+    }
+    for e in &run.events {
+        match *e {
+            ClusterEvent::Merged { from, into } => {
+                let (from, into) = (PersonId(from as i64), PersonId(into as i64));
+                if persons.contains_key(&(into.0 as u64)) {
+                    w.merge_person(from, into).await?;
+                    w.person_event(run_id, "merged", from, into).await?;
+                    report.persons_merged += 1;
+                }
+            }
+            ClusterEvent::Split { from, into } => {
+                w.person_event(
+                    run_id,
+                    "split",
+                    PersonId(from as i64),
+                    PersonId(into as i64),
+                )
+                .await?;
+                report.persons_split += 1;
+            }
+        }
+    }
+    // Re-derive links, relationships and facts of every affected record.
+    let person_of = |key: &str| -> Option<PersonId> {
+        linker
+            .cluster_of(key)
+            .filter(|c| {
+                persons.contains_key(c)
+                    || (!affected_clusters.contains(c) && existing.contains(&PersonId(*c as i64)))
+            })
+            .map(|c| PersonId(c as i64))
+    };
+    for &i in &affected_records {
+        let rec = &records[i];
+        w.clear_record(rec.id).await?;
+        let record_mentions = rec.record.mentions();
+        let mut resolved: Vec<(MentionRole, Option<PersonId>)> = Vec::new();
+        for mention in &record_mentions {
+            let key = mention_key(rec.id, mention.role);
+            let person = person_of(&key);
+            let link = linker.strongest_link(&key);
+            let (rule, (explanation, probability)) = match person {
+                Some(_) => (Some(rule_of(link.as_ref())), explanation_of(link.as_ref())),
+                None => (
+                    None,
+                    (
+                        "记录缺少可用的姓名、性别或出生日期，且未与其他记录匹配".to_string(),
+                        None,
+                    ),
+                ),
+            };
+            w.link_mention_scored(
+                rec.id,
+                mention.role,
+                person,
+                rule,
+                &explanation,
+                probability,
+            )
+            .await?;
+            match rule {
+                Some(r) => {
+                    report.mentions_linked += 1;
+                    *by_rule.entry(r).or_default() += 1;
+                }
+                None => report.mentions_unmatched += 1,
+            }
+            resolved.push((mention.role, person));
+        }
         let subject = resolved
-            .get(&record.id)
-            .and_then(|v| v.iter().find(|(r, _)| *r == MentionRole::Subject))
-            .and_then(|(_, p)| *p);
-        for mention in record_mentions
             .iter()
-            .filter(|m| m.role != MentionRole::Subject)
-        {
-            let person = run.resolve(record, mention).await?;
-            resolved
-                .entry(record.id)
-                .or_default()
-                .push((mention.role, person));
+            .find(|(r, _)| *r == MentionRole::Subject)
+            .and_then(|(_, p)| *p);
+        for (role, person) in &resolved {
             if let (Some(child), Some(relative), Some(kind)) =
-                (subject, person, relation_of(mention.role))
+                (subject, *person, relation_of(*role))
             {
                 if child != relative {
-                    run.writer
-                        .add_relationship(child, kind, relative, record.id)
-                        .await?;
-                    run.report.relationships += 1;
-                    if let Some(name) = &mention.name {
-                        run.index.add_relative_name(child, name.clone());
-                    }
+                    w.add_relationship(child, kind, relative, rec.id).await?;
+                    report.relationships += 1;
                 }
             }
         }
-    }
-    // Facts, each on the person its mention resolved to.
-    for record in &pending {
-        let links = resolved.get(&record.id).cloned().unwrap_or_default();
-        for draft in facts_of_record(&record.record) {
-            let person = links
+        for draft in facts_of_record(&rec.record) {
+            if let Some(person) = resolved
                 .iter()
                 .find(|(role, _)| *role == draft.about)
-                .and_then(|(_, p)| *p);
-            if let Some(person) = person {
-                run.writer
-                    .add_fact(&Fact {
-                        person,
-                        kind: draft.kind,
-                        valid_from: draft.valid_from,
-                        valid_to: draft.valid_to,
-                        source: record.id,
-                    })
-                    .await?;
-                run.report.facts += 1;
+                .and_then(|(_, p)| *p)
+            {
+                w.add_fact(&Fact {
+                    person,
+                    kind: draft.kind,
+                    valid_from: draft.valid_from,
+                    valid_to: draft.valid_to,
+                    source: rec.id,
+                })
+                .await?;
+                report.facts += 1;
             }
         }
-        let all_linked = !links.is_empty() && links.iter().all(|(_, p)| p.is_some());
-        run.writer.mark_record(record.id, all_linked).await?;
+        let all_linked = !resolved.is_empty() && resolved.iter().all(|(_, p)| p.is_some());
+        w.mark_record(rec.id, all_linked).await?;
     }
-    let report = run.report;
-    run.writer.commit().await?;
+    // Persons whose records all went elsewhere or became unlinkable.
+    for p in old_persons {
+        if !persons.contains_key(&(p.0 as u64)) && linker.members_of(p.0 as u64).is_empty() {
+            w.drop_person_if_orphan(p).await?;
+        }
+    }
+    if run.model_estimated {
+        let model = linker.model().expect("estimated");
+        w.save_model(
+            linker.len() as i64,
+            &serde_json::to_string(model).expect("model serialises"),
+            &serde_json::to_string(linker.config()).expect("config serialises"),
+        )
+        .await?;
+    }
+    let review: Vec<ReviewRow> = linker
+        .review_queue()
+        .into_iter()
+        .map(|r| ReviewRow {
+            person_a: person_of(&r.a),
+            person_b: person_of(&r.b),
+            record_a: r.a,
+            record_b: r.b,
+            probability: r.probability,
+            weight: r.weight,
+        })
+        .collect();
+    report.review_queue = review.len();
+    let refused: Vec<(String, String)> = linker
+        .refused_edges()
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    w.replace_review(&review, &refused).await?;
+    report.by_rule = by_rule.into_iter().collect();
+    w.finish_run(
+        run_id,
+        &serde_json::to_string(&report).expect("report serialises"),
+    )
+    .await?;
+    w.sync_person_ids(store.backend()).await?;
+    w.commit().await?;
     tracing::info!(
+        mode = ?report.mode,
         records = report.records,
         persons_created = report.persons_created,
+        merged = report.persons_merged,
+        split = report.persons_split,
         linked = report.mentions_linked,
         unmatched = report.mentions_unmatched,
+        review = report.review_queue,
         "linking finished"
     );
     Ok(report)
+}
+
+fn humiao_store_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Explains a record's links from the saved state (model, clusters, decisions).
+pub async fn explain_record(
+    store: &Store,
+    key: &str,
+    limit: usize,
+) -> Result<Option<humiao_link::RecordExplanation>, PipelineError> {
+    let records = store.linkable_records().await?;
+    let options = LinkOptions::default();
+    let (mut linker, _, _) = load_linker(store, &records, &options).await?;
+    linker.index_all();
+    if linker.model().is_none() {
+        return Ok(None);
+    }
+    Ok(linker.explain_record(key, limit))
+}
+
+/// Explains one pair of mentions from the saved state.
+pub async fn explain_pair(
+    store: &Store,
+    a: &str,
+    b: &str,
+) -> Result<Option<PairExplanation>, PipelineError> {
+    let records = store.linkable_records().await?;
+    let (mut linker, _, _) = load_linker(store, &records, &LinkOptions::default()).await?;
+    linker.index_all();
+    Ok(linker.explain_pair(a, b))
+}
+
+/// Why each of a person's records belongs to them: every pair among the person's mentions,
+/// scored with the saved model (strongest first). Empty when no model was saved yet.
+pub async fn explain_person(
+    store: &Store,
+    person: PersonId,
+) -> Result<Vec<PairExplanation>, PipelineError> {
+    let Some(json) = store.link_model().await? else {
+        return Ok(Vec::new());
+    };
+    let model: Model = serde_json::from_str(&json)
+        .map_err(|e| humiao_store::StoreError::Corrupt(format!("link model: {e}")))?;
+    let links: HashMap<String, Option<PersonId>> = store
+        .mention_links()
+        .await?
+        .into_iter()
+        .map(|l| (mention_key(l.record, l.role), l.person))
+        .collect();
+    let mut linker = Linker::new(LinkConfig::default());
+    linker.set_model(model);
+    let mut keys = Vec::new();
+    for rec in store.linkable_records_of(person).await? {
+        for mention in rec.record.mentions() {
+            let input = input_of(&rec, &mention);
+            if links.get(&input.key).copied().flatten() == Some(person) {
+                linker.add_linked(&input, person.0 as u64);
+                keys.push(input.key);
+            }
+        }
+    }
+    for d in store.link_decisions().await? {
+        let decision = if d.decision == "same_person" {
+            Decision::SamePerson
+        } else {
+            Decision::DifferentPersons
+        };
+        linker.decide(&d.record_a, &d.record_b, decision);
+    }
+    linker.index_all();
+    let mut out = Vec::new();
+    for (i, a) in keys.iter().enumerate() {
+        for b in &keys[i + 1..] {
+            if let Some(e) = linker.explain_pair(a, b) {
+                out.push(e);
+            }
+        }
+    }
+    out.sort_by(|x, y| y.total_weight.total_cmp(&x.total_weight));
+    Ok(out)
 }

@@ -5,11 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use humiao_core::alert::AlertParams;
-use humiao_core::linking::ExactLinker;
 use humiao_core::policy::{Category, PolicyParams};
 use humiao_core::CitizenId;
 use humiao_demo::DemoConfig;
-use humiao_pipeline::{assess_all, import_file, link_pending, load_mapping};
+use humiao_pipeline::{assess_all, import_file, link_records, load_mapping, LinkOptions};
 use humiao_store::Store;
 
 #[tokio::test]
@@ -37,7 +36,9 @@ async fn assessed_categories_match_the_generators_ground_truth() {
                 .unwrap();
         }
     }
-    link_pending(&store, &ExactLinker).await.unwrap();
+    link_records(&store, &LinkOptions::default(), &humiao_link::Quiet)
+        .await
+        .unwrap();
     assess_all(
         &store,
         as_of,

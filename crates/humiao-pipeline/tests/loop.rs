@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use humiao_core::access::{Actor, Role};
 use humiao_core::alert::{AlertParams, AlertStatus};
-use humiao_core::linking::ExactLinker;
 use humiao_core::policy::{Category, PolicyParams};
 use humiao_core::{CitizenId, Department, PersonId, Region, RegionCode};
-use humiao_pipeline::{assess_all, import_file, link_pending, load_mapping, FileOutcome};
+use humiao_pipeline::{
+    assess_all, import_file, link_records, load_mapping, FileOutcome, LinkOptions,
+};
 use humiao_store::{AlertFilter, Store};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -212,7 +213,9 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
         .await
         .unwrap();
 
-    let linked = link_pending(&fx.store, &ExactLinker).await.unwrap();
+    let linked = link_records(&fx.store, &LinkOptions::default(), &humiao_link::Quiet)
+        .await
+        .unwrap();
     assert_eq!(linked.persons_created, 3);
     assert_eq!(linked.mentions_unmatched, 0);
     assert_eq!(linked.relationships, 2);

@@ -23,6 +23,7 @@ mod audit;
 mod children;
 mod dashboard;
 mod imports;
+mod linkstate;
 mod population;
 mod regions;
 mod users;
@@ -33,6 +34,7 @@ pub use audit::{AuditEntry, AuditRow, ChainCheck};
 pub use children::{CategoryRow, ChildFilter, ChildSummary, FactRow, LinkedRecordRow, RelativeRow};
 pub use dashboard::{CountRow, Dashboard};
 pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecord, QuarantineRow};
+pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
 pub use population::{AssessmentWrite, LinkWriter, NewPerson, Population, UnmatchedRow};
 pub use regions::RegionRow;
 pub use users::{NewUser, SessionRow, UserRow};
@@ -81,7 +83,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 2] = match backend {
+    let files: [(&str, &'static str); 3] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -90,6 +92,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "user department",
                 include_str!("../migrations/sqlite/0002_user_department.sql"),
+            ),
+            (
+                "linking",
+                include_str!("../migrations/sqlite/0003_linking.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -100,6 +106,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "user department",
                 include_str!("../migrations/postgres/0002_user_department.sql"),
+            ),
+            (
+                "linking",
+                include_str!("../migrations/postgres/0003_linking.sql"),
             ),
         ],
     };

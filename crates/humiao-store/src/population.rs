@@ -102,7 +102,7 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q
 
 /// Binds the identity fields of `p` as `$1`..`$10`, in the order both the INSERT and the
 /// UPDATE of a person list them.
-fn bind_identity<'q>(query: AnyQuery<'q>, p: &NewPerson) -> AnyQuery<'q> {
+pub(crate) fn bind_identity<'q>(query: AnyQuery<'q>, p: &NewPerson) -> AnyQuery<'q> {
     query
         .bind(p.citizen_id.as_ref().map(|c| c.to_string()))
         .bind(p.name.to_string())
@@ -118,8 +118,8 @@ fn bind_identity<'q>(query: AnyQuery<'q>, p: &NewPerson) -> AnyQuery<'q> {
 
 /// Writes the results of one linking run in one transaction.
 pub struct LinkWriter<'a> {
-    tx: WriteTx<'a>,
-    now: String,
+    pub(crate) tx: WriteTx<'a>,
+    pub(crate) now: String,
 }
 
 impl LinkWriter<'_> {
@@ -166,19 +166,43 @@ impl LinkWriter<'_> {
         rule: Option<LinkRule>,
         explanation: &str,
     ) -> Result<()> {
+        self.link_mention_scored(record, role, person, rule, explanation, None)
+            .await
+    }
+
+    /// As [`LinkWriter::link_mention`], with the match probability of the strongest link.
+    pub async fn link_mention_scored(
+        &mut self,
+        record: SourceRecordId,
+        role: MentionRole,
+        person: Option<PersonId>,
+        rule: Option<LinkRule>,
+        explanation: &str,
+        probability: Option<f64>,
+    ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO record_links (source_record_id, role, person_id, rule, explanation) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_record_id, role) DO UPDATE SET \
-             person_id = excluded.person_id, rule = excluded.rule, \
-             explanation = excluded.explanation",
+            "INSERT INTO record_links (source_record_id, role, person_id, rule, explanation, \
+             probability) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source_record_id, role) \
+             DO UPDATE SET person_id = excluded.person_id, rule = excluded.rule, \
+             explanation = excluded.explanation, probability = excluded.probability",
         )
         .bind(record.0)
         .bind(role.as_str())
         .bind(person.map(|p| p.0))
         .bind(rule.map(|r| r.code()))
         .bind(explanation.to_string())
+        .bind(probability)
         .execute(&mut *self.tx.tx)
         .await?;
+        Ok(())
+    }
+
+    /// Clears a person's citizen ID (before another person takes it over in a merge).
+    pub async fn release_citizen_id(&mut self, id: PersonId) -> Result<()> {
+        sqlx::query("UPDATE persons SET citizen_id = NULL WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *self.tx.tx)
+            .await?;
         Ok(())
     }
 

@@ -730,3 +730,166 @@ async fn users_sessions_and_lockout(store: &Store) {
     assert!(store.session("tokenhash", now).await.unwrap().is_none());
 }
 storage_test!(users, users_sessions_and_lockout);
+
+async fn merges_repoint_dependants_and_decisions_are_audited(store: &Store) {
+    let seeded = seed_people(store).await;
+    let centre = actor(Role::CentreStaff, &["330199000000"]);
+    let write = AssessmentWrite {
+        as_of: AS_OF(),
+        decisions: vec![],
+        removed: vec![],
+        alerts: vec![
+            NewAlert {
+                draft: alert_for(seeded.child_a, "fact:1:death", "family_change:death"),
+                grid: Some(code(GRID_A)),
+            },
+            NewAlert {
+                draft: alert_for(seeded.child_b, "fact:3:death", "family_change:death"),
+                grid: Some(code(GRID_B)),
+            },
+        ],
+    };
+    assert_eq!(store.apply_assessment(&write).await.unwrap(), 2);
+    let child_b_id = store
+        .person_unscoped(seeded.child_b)
+        .await
+        .unwrap()
+        .citizen_id
+        .unwrap();
+
+    // child_b turns out to be child_a: merge, with a recorded event.
+    let mut w = store.link_writer().await.unwrap();
+    let run = w.start_run("full", "2026-11-23T00:00:00Z").await.unwrap();
+    w.release_citizen_id(seeded.child_b).await.unwrap();
+    w.merge_person(seeded.child_b, seeded.child_a)
+        .await
+        .unwrap();
+    w.person_event(run, "merged", seeded.child_b, seeded.child_a)
+        .await
+        .unwrap();
+    // A new person with an explicit id, whose ID is already held by child_a's father: kept
+    // without the ID rather than failing.
+    let father = store.person_unscoped(seeded.father_a).await.unwrap();
+    w.upsert_person(
+        PersonId(1000),
+        &NewPerson {
+            citizen_id: father.citizen_id.clone(),
+            name: PersonName::parse("王强").unwrap(),
+            sex: father.sex,
+            birth_date: father.birth_date,
+            hukou_region: None,
+            hukou_address: None,
+            residence_grid: None,
+            residence_address: None,
+            household_no: None,
+            source: seeded.records[2],
+        },
+    )
+    .await
+    .unwrap();
+    w.sync_person_ids(store.backend()).await.unwrap();
+    w.finish_run(run, "{}").await.unwrap();
+    w.commit().await.unwrap();
+
+    assert!(store.person_unscoped(seeded.child_b).await.is_err());
+    assert_eq!(
+        store.current_person(seeded.child_b).await.unwrap(),
+        seeded.child_a
+    );
+    assert_eq!(store.person_events(seeded.child_a).await.unwrap().len(), 1);
+    let alerts = store
+        .list_alerts(
+            &centre,
+            &AlertFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 2, "both alerts now on child_a");
+    assert!(alerts.iter().all(|a| a.person_id == seeded.child_a));
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|a| a.status == AlertStatus::Open)
+            .count(),
+        1,
+        "the duplicate open alert was closed"
+    );
+    let records = store.linkable_records_of(seeded.child_a).await.unwrap();
+    assert_eq!(records.len(), 2, "child_b's record now belongs to child_a");
+    let new_person = store.person_unscoped(PersonId(1000)).await.unwrap();
+    assert_eq!(new_person.citizen_id, None);
+    // The id sequence moved past the explicit id.
+    let mut w = store.link_writer().await.unwrap();
+    let next = w
+        .create_person(&NewPerson {
+            citizen_id: Some(child_b_id),
+            name: PersonName::parse("李小红").unwrap(),
+            sex: father.sex,
+            birth_date: father.birth_date,
+            hukou_region: None,
+            hukou_address: None,
+            residence_grid: None,
+            residence_address: None,
+            household_no: None,
+            source: seeded.records[1],
+        })
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    assert!(next.0 > 1000, "{next:?}");
+
+    // Review queue and a clerk's decision.
+    let mut w = store.link_writer().await.unwrap();
+    w.replace_review(
+        &[humiao_store::ReviewRow {
+            record_a: "2:subject".into(),
+            record_b: "1:subject".into(),
+            probability: 0.7,
+            weight: 1.2,
+            person_a: Some(seeded.child_a),
+            person_b: None,
+        }],
+        &[("3:subject".into(), "1:subject".into())],
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(store.count_review().await.unwrap(), 1);
+    let pair = store
+        .review_pair("2:subject", "1:subject")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pair.record_a, "1:subject", "pairs are stored in key order");
+    assert_eq!(
+        store.link_refused().await.unwrap(),
+        vec![("1:subject".to_string(), "3:subject".to_string())]
+    );
+    store
+        .decide_link("2:subject", "1:subject", false, 7, "centre1", "不同家庭")
+        .await
+        .unwrap();
+    assert_eq!(store.count_review().await.unwrap(), 0);
+    let decisions = store.link_decisions().await.unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].decision, "different_persons");
+    let log = store.audit_log(None, 10, 0).await.unwrap();
+    assert!(log.iter().any(|r| r.action == "link_decision"
+        && r.target_id == "1:subject|2:subject"
+        && r.username == "centre1"));
+    // Deciding again replaces the decision.
+    store
+        .decide_link("1:subject", "2:subject", true, 7, "centre1", "")
+        .await
+        .unwrap();
+    let decisions = store.link_decisions().await.unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].decision, "same_person");
+}
+storage_test!(
+    link_state,
+    merges_repoint_dependants_and_decisions_are_audited
+);

@@ -7,7 +7,6 @@ use std::time::Instant;
 use anyhow::Context;
 use humiao_core::access::Role;
 use humiao_core::alert::AlertParams;
-use humiao_core::linking::ExactLinker;
 use humiao_core::policy::PolicyParams;
 use humiao_core::{Department, Region, RegionCode, RegionLevel};
 use humiao_demo::{DemoConfig, DemoCounty};
@@ -175,7 +174,12 @@ pub async fn build(global: &Global, args: &DemoArgs) -> anyhow::Result<(Store, D
     }
     let imported = t.elapsed();
     let t = Instant::now();
-    let linked = humiao_pipeline::link_pending(&store, &ExactLinker).await?;
+    let linked = humiao_pipeline::link_records(
+        &store,
+        &humiao_pipeline::LinkOptions::default(),
+        &crate::progress::Bar::new(),
+    )
+    .await?;
     super::link::print_report(&linked);
     let link_time = t.elapsed();
     let t = Instant::now();

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use humiao_core::alert::AlertParams;
-use humiao_core::linking::ExactLinker;
 use humiao_core::policy::PolicyParams;
 use humiao_core::Department;
 use humiao_pipeline::{FileOutcome, ImportError};
@@ -115,7 +114,12 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
     let all_read = import_files(&store, department, &mapping, &args.files, "cli").await?;
     if !args.no_link {
         let as_of = super::parse_date(args.as_of.as_deref())?;
-        let report = humiao_pipeline::link_pending(&store, &ExactLinker).await?;
+        let report = humiao_pipeline::link_records(
+            &store,
+            &humiao_pipeline::LinkOptions::default(),
+            &crate::progress::Bar::new(),
+        )
+        .await?;
         super::link::print_report(&report);
         let report = humiao_pipeline::assess_all(
             &store,
