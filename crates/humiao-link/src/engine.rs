@@ -329,6 +329,15 @@ impl Linker {
         }
     }
 
+    /// Restores a saved review-queue entry (between saved records).
+    pub fn restore_review(&mut self, a: &str, b: &str, probability: f64, weight: f64) {
+        if let (Some(&x), Some(&y)) = (self.by_key.get(a), self.by_key.get(b)) {
+            if self.decision_between(x, y).is_none() {
+                self.review.insert(pair_key(x, y), (probability, weight));
+            }
+        }
+    }
+
     /// Records a clerk's decision; later runs respect it.
     pub fn decide(&mut self, a: &str, b: &str, decision: Decision) {
         self.decisions.insert(ordered(a, b), decision);

@@ -80,7 +80,28 @@ pub fn probability(total_weight: f64) -> f64 {
     }
 }
 
-/// Level counts of randomly sampled pairs → u, with add-one smoothing over the levels seen.
+/// Typical u values of a county (two random records agreeing at each level), used as a prior so
+/// that a small first import is scored sensibly; a large sample outweighs them.
+const DEFAULT_U: [[f64; MAX_LEVELS]; FIELD_COUNT] = [
+    // citizen ID: exact, one typing error, different
+    [0.0, 1e-6, 1e-5, 1.0, 0.0, 0.0],
+    // name: exact, same pinyin, close pinyin, different
+    [0.0, 1e-4, 2e-4, 3e-3, 0.997, 0.0],
+    // birth date: exact, swapped/±1 day, same month, within a year, different
+    [0.0, 4e-5, 1e-4, 1e-3, 1.5e-2, 0.984],
+    // sex: same, different
+    [0.0, 0.5, 0.5, 0.0, 0.0, 0.0],
+    // address: same house, same village, same town, different
+    [0.0, 1e-4, 3e-2, 1e-1, 0.87, 0.0],
+    // parents: a name equal, a pinyin equal, none
+    [0.0, 1e-3, 1e-4, 0.999, 0.0, 0.0],
+];
+
+/// Pseudo-count of random pairs behind [`DEFAULT_U`].
+const DEFAULT_U_PAIRS: f64 = 10_000.0;
+
+/// Level counts of randomly sampled pairs → u, shrunk towards typical values by a prior worth
+/// [`DEFAULT_U_PAIRS`] pairs.
 pub fn u_from_counts(
     counts: &[[u64; MAX_LEVELS]; FIELD_COUNT],
 ) -> [[f64; MAX_LEVELS]; FIELD_COUNT] {
@@ -90,7 +111,8 @@ pub fn u_from_counts(
         let levels = field.levels();
         let total: u64 = counts[f][1..levels].iter().sum();
         for l in 1..levels {
-            u[f][l] = (counts[f][l] as f64 + 0.5) / (total as f64 + 0.5 * (levels - 1) as f64);
+            u[f][l] = (counts[f][l] as f64 + DEFAULT_U_PAIRS * DEFAULT_U[f][l])
+                / (total as f64 + DEFAULT_U_PAIRS);
         }
     }
     u

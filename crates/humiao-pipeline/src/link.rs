@@ -302,6 +302,9 @@ async fn load_linker(
     for (a, b) in store.link_refused().await? {
         linker.add_refused_edge(&a, &b);
     }
+    for r in store.review_queue(i64::MAX).await? {
+        linker.restore_review(&r.record_a, &r.record_b, r.probability, r.weight);
+    }
     let mut notes = 0;
     for input in &fresh {
         notes += linker.add(input).len();

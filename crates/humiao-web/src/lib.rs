@@ -90,6 +90,8 @@ mod allowed {
     pub const DIRECTOR: &[Role] = &[Role::ChildDirector];
     pub const CHILD_WORK: &[Role] = &[Role::ChildDirector, Role::StationStaff, Role::CentreStaff];
     pub const CENTRE: &[Role] = &[Role::CentreStaff, Role::StationStaff];
+    /// The county centre alone (record-linkage review sees across the county).
+    pub const CENTRE_ONLY: &[Role] = &[Role::CentreStaff];
     pub const IMPORTS: &[Role] = &[Role::CentreStaff, Role::DepartmentLiaison];
     pub const AUDIT: &[Role] = &[Role::Auditor, Role::CentreStaff];
     pub const ADMIN: &[Role] = &[Role::Administrator];
@@ -122,6 +124,9 @@ pub fn router(state: AppState) -> Router {
     let imports = Router::new()
         .route("/imports", get(imports::batches))
         .route("/imports/{id}", get(imports::batch));
+    let linking = Router::new()
+        .route("/linking/review", get(linking::review))
+        .route("/linking/pair", get(linking::pair).post(linking::decide));
     let audit = Router::new().route("/audit", get(audit::log));
     let admin = Router::new().route("/admin/users", get(admin::users));
     let any_user = Router::new()
@@ -132,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(guarded(allowed::DIRECTOR, director))
         .merge(guarded(allowed::CHILD_WORK, child_work))
         .merge(guarded(allowed::CENTRE, centre))
+        .merge(guarded(allowed::CENTRE_ONLY, linking))
         .merge(guarded(allowed::IMPORTS, imports))
         .merge(guarded(allowed::AUDIT, audit))
         .merge(guarded(allowed::ADMIN, admin))

@@ -58,6 +58,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/centre/alerts", "预警"),
             ("/children", "儿童查询"),
             ("/imports", "数据导入"),
+            ("/linking/review", "关联核对"),
             ("/audit", "审计日志"),
         ],
         Role::DepartmentLiaison => &[("/imports", "数据导入")],

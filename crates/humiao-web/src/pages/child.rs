@@ -121,6 +121,10 @@ struct ChildTemplate {
     visits: Vec<VisitView>,
     facts: Vec<FactView>,
     linked: Vec<LinkedView>,
+    /// 未保中心: why these records are one person, pair by pair.
+    evidence: Vec<crate::pages::linking::PairView>,
+    /// 未保中心: merges and splits this person went through.
+    person_events: Vec<String>,
 }
 
 /// Source records by id, from the facts and links already loaded.
@@ -259,7 +263,39 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
         })
         .map(|a| a.id);
 
+    let (evidence, person_events) = if actor.role == Role::CentreStaff {
+        let pairs = humiao_pipeline::explain_person(store, person.id)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let events = store
+            .person_events(person.id)
+            .await?
+            .into_iter()
+            .map(|e| match e.kind.as_str() {
+                "merged" => format!(
+                    "{}：人员#{}并入人员#{}",
+                    e.at, e.from_person.0, e.into_person.0
+                ),
+                _ => format!(
+                    "{}：人员#{}的部分记录拆分为人员#{}",
+                    e.at, e.from_person.0, e.into_person.0
+                ),
+            })
+            .collect();
+        (
+            pairs
+                .iter()
+                .take(30)
+                .map(crate::pages::linking::pair_view)
+                .collect(),
+            events,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let template = ChildTemplate {
+        evidence,
+        person_events,
         full,
         lineage,
         is_director: actor.role == Role::ChildDirector,
@@ -384,7 +420,27 @@ pub(crate) async fn show(
     CurrentUser(session): CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    render_child(&state, &session, id).await
+    match render_child(&state, &session, id).await {
+        // A person merged into another since the link was made: go to where they live now.
+        Err(AppError::NotFound) => {
+            let current = state.store().current_person(PersonId(id)).await?;
+            if current.0 != id
+                && state
+                    .store()
+                    .person_in_scope(&session.actor, current)
+                    .await
+                    .is_ok()
+            {
+                Ok(
+                    axum::response::Redirect::to(&format!("/children/{}", current.0))
+                        .into_response(),
+                )
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+        other => other,
+    }
 }
 
 pub(crate) async fn photo(

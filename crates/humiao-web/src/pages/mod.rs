@@ -12,5 +12,6 @@ pub(crate) mod director;
 pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod imports;
+pub(crate) mod linking;
 pub(crate) mod views;
 pub(crate) mod visit;
