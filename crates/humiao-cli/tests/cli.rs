@@ -178,3 +178,60 @@ column = "入监日期"
         stdout(&out)
     );
 }
+
+#[test]
+fn link_explains_exports_and_relinks_with_stable_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    small_demo(data, 300);
+    // Nothing new: an incremental run links nothing and changes nothing.
+    let again = humiao_ok(data, &["link"]);
+    assert!(again.contains("增量 incremental"), "{again}");
+    assert!(again.contains("新建人员 0 人"), "{again}");
+
+    let export = data.join("links.csv");
+    let full = humiao_ok(
+        data,
+        &["link", "--full", "--export", export.to_str().unwrap()],
+    );
+    assert!(full.contains("全量 full"), "{full}");
+    assert!(full.contains("合并 0 人, 拆分 0 人"), "{full}");
+    assert!(full.contains("模型已重新估计"), "{full}");
+    let csv = std::fs::read_to_string(&export).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("record_id,person_id"));
+    let rows: Vec<(&str, &str)> = lines.map(|l| l.split_once(',').unwrap()).collect();
+    assert!(rows.len() > 300, "{}", rows.len());
+    assert!(rows.iter().any(|(r, _)| r.contains(":father")));
+    // Stable ids: exporting after another full run gives the same file.
+    let export2 = data.join("links2.csv");
+    humiao_ok(
+        data,
+        &["link", "--full", "--export", export2.to_str().unwrap()],
+    );
+    assert_eq!(csv, std::fs::read_to_string(&export2).unwrap());
+
+    // Explain the first subject record that shares its person with another record.
+    let mut by_person: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (r, p) in &rows {
+        by_person.entry(p).or_default().push(r);
+    }
+    let record = by_person
+        .values()
+        .find(|rs| rs.len() > 1 && rs.iter().any(|r| !r.contains(':')))
+        .and_then(|rs| rs.iter().find(|r| !r.contains(':')))
+        .expect("a person with several records");
+    let why = humiao_ok(data, &["link", "--explain", record]);
+    for needle in [
+        "同一人员的其他记录",
+        "身份证号",
+        "姓名",
+        "出生日期",
+        "先验",
+        "概率",
+    ] {
+        assert!(why.contains(needle), "{needle} missing:\n{why}");
+    }
+    let missing = humiao(data, &["link", "--explain", "99999999"]);
+    assert_eq!(missing.status.code(), Some(1), "{}", stderr(&missing));
+}

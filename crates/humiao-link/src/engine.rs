@@ -1054,13 +1054,16 @@ impl Linker {
                 }
                 text.trim().to_string()
             }
-            Field::Parents => r
-                .parents
-                .iter()
-                .filter(|p| p.is_some())
-                .map(|&p| s(p))
-                .collect::<Vec<_>>()
-                .join("、"),
+            Field::Parents => {
+                let mut names: Vec<String> = Vec::new();
+                for &p in r.parents.iter().filter(|p| p.is_some()) {
+                    let name = s(p);
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                names.join("、")
+            }
         }
     }
 
@@ -1071,13 +1074,17 @@ impl Linker {
             &self.recs[b as usize],
             &self.strings,
         );
+        let repair = self.describe_id_repair(a, b);
         let fields = Field::ALL
             .iter()
             .map(|&f| FieldEvidence {
                 field: f,
                 label: f.label_zh().into(),
                 level: levels[f.index()],
-                level_label: f.level_label_zh(levels[f.index()]).into(),
+                level_label: match (&repair, f, levels[f.index()]) {
+                    (Some(r), Field::CitizenId, 2) => format!("相差一处录入错误：{r}"),
+                    _ => f.level_label_zh(levels[f.index()]).into(),
+                },
                 weight: model.weight(f, levels[f.index()]),
                 left: self.display(a, f),
                 right: self.display(b, f),
@@ -1128,6 +1135,25 @@ impl Linker {
             constraint,
             rule,
         })
+    }
+
+    /// Which typing error separates two records' IDs, in words ("第7位录入错误", "第7、8位颠倒").
+    fn describe_id_repair(&self, a: u32, b: u32) -> Option<String> {
+        let (x, y) = match (&self.recs[a as usize].id, &self.recs[b as usize].id) {
+            (IdValue::Valid(x) | IdValue::Damaged(x), IdValue::Valid(y) | IdValue::Damaged(y)) => {
+                (x, y)
+            }
+            _ => return None,
+        };
+        if !crate::compare::one_typing_error(x, y) {
+            return None;
+        }
+        let diffs: Vec<usize> = (0..18).filter(|&i| x[i] != y[i]).collect();
+        match diffs.as_slice() {
+            [i] => Some(format!("第{}位录入错误", i + 1)),
+            [i, j] => Some(format!("第{}、{}位颠倒", i + 1, j + 1)),
+            _ => None,
+        }
     }
 
     fn cluster_valid_ids(&self, idx: u32) -> Vec<[u8; 18]> {

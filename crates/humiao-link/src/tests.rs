@@ -318,6 +318,10 @@ fn hard_cases_get_the_expected_decision() {
     assert!(same("py-1", "py-2"), "pinyin-only name");
     let why = linker.explain_pair("swap-1", "swap-2").unwrap();
     assert_eq!(why.fields[0].level, 2, "{why:?}");
+    assert_eq!(
+        why.fields[0].level_label,
+        "相差一处录入错误：第15、16位颠倒"
+    );
     assert!(why.probability >= 0.95);
     let twins = linker.explain_pair("twin-a", "twin-b").unwrap();
     assert!(!twins.same_cluster);
