@@ -126,6 +126,9 @@ pub struct LinkRun {
 
 const UNASSIGNED: u64 = u64::MAX;
 
+/// Two record indices, smaller first.
+type Pair = (u32, u32);
+
 /// Evidence of one field in an explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldEvidence {
@@ -619,7 +622,7 @@ impl Linker {
     }
 
     /// Decided pairs among `nodes` (all when None), as record indices.
-    fn decided_pairs(&self, nodes: Option<&FxHashSet<u32>>) -> (Vec<(u32, u32)>, Vec<(u32, u32)>) {
+    fn decided_pairs(&self, nodes: Option<&FxHashSet<u32>>) -> (Vec<Pair>, Vec<Pair>) {
         let mut accept = Vec::new();
         let mut reject = Vec::new();
         for ((a, b), d) in &self.decisions {

@@ -14,7 +14,7 @@ use crate::session::Session;
 #[derive(Debug, Clone)]
 pub(crate) struct NavItem {
     pub href: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub active: bool,
 }
 
@@ -40,6 +40,9 @@ pub(crate) struct Base {
     pub phone: bool,
 }
 
+/// The centre's queue of record pairs awaiting review; its nav entry carries the count.
+const REVIEW_PATH: &str = "/linking/review";
+
 /// The pages of each role's top navigation.
 fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
@@ -58,7 +61,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/centre/alerts", "预警"),
             ("/children", "儿童查询"),
             ("/imports", "数据导入"),
-            ("/linking/review", "关联核对"),
+            (REVIEW_PATH, "待核对"),
             ("/audit", "审计日志"),
         ],
         Role::DepartmentLiaison => &[("/imports", "数据导入")],
@@ -79,10 +82,13 @@ impl Base {
             }),
             nav: nav_for(role)
                 .iter()
-                .map(|(href, label)| NavItem {
+                .map(|&(href, label)| NavItem {
                     href,
-                    label,
-                    active: *href == active,
+                    label: match session.review_pending {
+                        Some(n) if href == REVIEW_PATH => format!("{label} ({n})"),
+                        _ => label.to_string(),
+                    },
+                    active: href == active,
                 })
                 .collect(),
             csrf_token: session.csrf_token.clone(),

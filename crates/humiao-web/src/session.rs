@@ -41,6 +41,9 @@ pub(crate) struct Session {
     pub actor: Actor,
     pub csrf_token: String,
     pub token_hash: String,
+    /// The centre's navigation shows how many record pairs await review (待核对); loaded for
+    /// the centre's page views only, `None` otherwise.
+    pub review_pending: Option<i64>,
 }
 
 impl Session {
@@ -114,16 +117,20 @@ pub(crate) async fn layer(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return e.into_response(),
         };
     }
-    if let Some(session) = session {
-        req.extensions_mut().insert(session);
+    if let Some(mut session) = session {
+        // Pages (safe methods) show the count in the navigation; form posts redirect.
+        if safe && session.role() == Role::CentreStaff {
+            session.review_pending = match state.store().count_review().await {
+                Ok(n) => Some(n),
+                Err(e) => return AppError::from(e).into_response(),
+            };
+        }
+        req.extensions_mut().insert(Arc::new(session));
     }
     next.run(req).await
 }
 
-async fn load_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Arc<Session>>, AppError> {
+async fn load_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, AppError> {
     let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| is_token(t)) else {
         return Ok(None);
     };
@@ -131,12 +138,13 @@ async fn load_session(
     let Some(row) = state.store().session(&hash, Utc::now()).await? else {
         return Ok(None);
     };
-    Ok(Some(Arc::new(Session {
+    Ok(Some(Session {
         actor: row.user.actor(),
         user: row.user,
         csrf_token: row.csrf_token,
         token_hash: hash,
-    })))
+        review_pending: None,
+    }))
 }
 
 /// Passes the request on (with its body intact) if it carries the expected token.

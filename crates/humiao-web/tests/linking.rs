@@ -229,6 +229,8 @@ async fn the_centre_sees_why_records_are_one_person_and_a_director_does_not() {
     // The school record (no ID, traditional characters) joined the register record.
     assert!(page.body.contains("4:subject"));
     assert!(page.body.contains("判定为同一人"));
+    // Each pair leads to its review page, where a wrong link can be undone.
+    assert!(page.body.contains("href=\"/linking/pair?a="));
 
     let mut director = app.login("director_a").await;
     let page = director.get(&uri).await;
@@ -265,4 +267,150 @@ async fn a_merged_persons_page_leads_to_the_survivor() {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn the_centres_navigation_counts_the_pairs_awaiting_review() {
+    let app = linked_app().await;
+    let mut centre = app.login("centre").await;
+    let page = centre.get("/centre").await;
+    assert!(
+        page.body.contains("href=\"/linking/review\">待核对 (1)<"),
+        "{}",
+        page.body
+    );
+    let csrf = centre.csrf().await;
+    let page = centre
+        .post_form(
+            "/linking/pair",
+            &[
+                ("csrf_token", &csrf),
+                ("a", "2:subject"),
+                ("b", "1:subject"),
+                ("decision", "same_person"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = centre.get("/linking/review?done=1").await;
+    assert!(page
+        .body
+        .contains("已记录核对结论，下次关联时生效（运行 humiao link）"));
+    assert!(page.body.contains("待核对 (0)"));
+    assert!(page.body.contains("aria-current=\"page\""));
+    for user in ["director_a", "station_a"] {
+        let mut b = app.login(user).await;
+        let start = b.get("/").await.location.unwrap();
+        let page = b.get(&start).await;
+        assert_eq!(page.status, StatusCode::OK, "{user}");
+        assert!(!page.body.contains("待核对"), "{user}");
+        assert!(!page.body.contains("/linking/review"), "{user}");
+    }
+}
+
+#[tokio::test]
+async fn decisions_about_records_that_do_not_exist_or_without_a_conclusion_are_refused() {
+    let app = linked_app().await;
+    let mut centre = app.login("centre").await;
+    let csrf = centre.csrf().await;
+    for (a, b, decision, status) in [
+        (
+            "999:subject",
+            "2:subject",
+            "same_person",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "nonsense",
+            "2:subject",
+            "same_person",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "1:subject",
+            "1:subject",
+            "same_person",
+            StatusCode::NOT_FOUND,
+        ),
+        ("1:subject", "2:subject", "maybe", StatusCode::BAD_REQUEST),
+        ("1:subject", "2:subject", "", StatusCode::BAD_REQUEST),
+    ] {
+        let page = centre
+            .post_form(
+                "/linking/pair",
+                &[
+                    ("csrf_token", &csrf),
+                    ("a", a),
+                    ("b", b),
+                    ("decision", decision),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, status, "{a} {b} {decision}");
+    }
+    assert!(app.store.link_decisions().await.unwrap().is_empty());
+    assert_eq!(app.store.count_review().await.unwrap(), 1);
+    let log = app.store.audit_log(None, 50, 0).await.unwrap();
+    assert!(log.iter().all(|r| r.action != "link_decision"));
+}
+
+#[tokio::test]
+async fn the_pair_page_names_the_persons_and_an_earlier_conclusion() {
+    let app = linked_app().await;
+    let mut centre = app.login("centre").await;
+    // Asked the other way round, the pair is the same pair.
+    let page = centre
+        .get("/linking/pair?a=2%3Asubject&b=1%3Asubject")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains(&format!("href=\"/children/{}\"", app.child_a.0)));
+    assert!(page
+        .body
+        .contains(&format!("href=\"/children/{}\"", app.child_b.0)));
+    assert!(page.body.contains("id=\"decision-note\""));
+    assert!(!page.body.contains("id=\"pair-decided\""));
+    let audit = app
+        .store
+        .audit_log(Some(("record_pair", "1:subject|2:subject")), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|r| r.action == "view_link_pair")
+            .count(),
+        1
+    );
+
+    let csrf = centre.csrf().await;
+    centre
+        .post_form(
+            "/linking/pair",
+            &[
+                ("csrf_token", &csrf),
+                ("a", "1:subject"),
+                ("b", "2:subject"),
+                ("decision", "different_persons"),
+                ("note", "出生日期不同"),
+            ],
+        )
+        .await;
+    let page = centre.get("/linking/pair?a=1:subject&b=2:subject").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"pair-decided\""));
+    assert!(page.body.contains("已核对：不同人"));
+    assert!(page.body.contains("出生日期不同"));
+    assert!(page.body.contains("id=\"pair-not-queued\""));
+}
+
+#[tokio::test]
+async fn a_station_does_not_see_link_evidence_either() {
+    let app = linked_app().await;
+    let mut station = app.login("station_a").await;
+    let page = station.get(&format!("/children/{}", app.child_a.0)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"link-evidence\""));
+    assert!(!page.body.contains("/linking/pair"));
 }

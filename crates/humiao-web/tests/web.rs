@@ -582,6 +582,7 @@ async fn no_page_references_an_external_host() {
                 "/imports",
                 "/imports/1",
                 "/audit",
+                "/linking/review",
             ],
         ),
         ("admin", vec!["/admin/users"]),

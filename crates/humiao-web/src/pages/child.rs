@@ -20,10 +20,11 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{AppQuery, IdPath};
+use crate::pages::linking::{pair_view, PairView};
 use crate::pages::views::{
-    badges, department_label, mention_role_label, record_kind_label, sees_lineage, sees_reasons,
-    shown_address, shown_citizen_id, shown_relative_name, AlertView, Badge, ChildRowView,
-    PlaceNames,
+    badges, department_label, encode_component, mention_role_label, record_kind_label,
+    sees_lineage, sees_reasons, shown_address, shown_citizen_id, shown_relative_name, AlertView,
+    Badge, ChildRowView, PlaceNames,
 };
 use crate::render::{local_time, page, Base};
 use crate::session::{CurrentUser, Session};
@@ -121,10 +122,26 @@ struct ChildTemplate {
     visits: Vec<VisitView>,
     facts: Vec<FactView>,
     linked: Vec<LinkedView>,
-    /// 未保中心: why these records are one person, pair by pair.
-    evidence: Vec<crate::pages::linking::PairView>,
-    /// 未保中心: merges and splits this person went through.
-    person_events: Vec<String>,
+    /// 未保中心 only: the link evidence section.
+    link_evidence: bool,
+    /// Why these records are one person, pair by pair (strongest first, at most
+    /// [`EVIDENCE_PAIRS`]).
+    evidence: Vec<PairView>,
+    /// How many pairs there are in all.
+    evidence_total: usize,
+    /// Merges and splits this person went through.
+    person_events: Vec<PersonEventView>,
+}
+
+/// The most record pairs the person page explains; the strongest come first.
+const EVIDENCE_PAIRS: usize = 30;
+
+/// A merge or split of persons by a linking run (合并/拆分).
+pub(crate) struct PersonEventView {
+    pub at: String,
+    pub merged: bool,
+    pub from: i64,
+    pub into: i64,
 }
 
 /// Source records by id, from the facts and links already loaded.
@@ -263,38 +280,37 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
         })
         .map(|a| a.id);
 
-    let (evidence, person_events) = if actor.role == Role::CentreStaff {
+    // Why the records are one person: the centre's concern (it reviews links), nobody else's.
+    let link_evidence = actor.role == Role::CentreStaff;
+    let (evidence, evidence_total, person_events) = if link_evidence {
         let pairs = humiao_pipeline::explain_person(store, person.id)
             .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+            .map_err(|e| {
+                AppError::Internal(anyhow::Error::new(e).context("explaining a person's links"))
+            })?;
         let events = store
             .person_events(person.id)
             .await?
             .into_iter()
-            .map(|e| match e.kind.as_str() {
-                "merged" => format!(
-                    "{}：人员#{}并入人员#{}",
-                    e.at, e.from_person.0, e.into_person.0
-                ),
-                _ => format!(
-                    "{}：人员#{}的部分记录拆分为人员#{}",
-                    e.at, e.from_person.0, e.into_person.0
-                ),
+            .map(|e| PersonEventView {
+                at: local_time(&e.at),
+                merged: e.kind == "merged",
+                from: e.from_person.0,
+                into: e.into_person.0,
             })
             .collect();
         (
-            pairs
-                .iter()
-                .take(30)
-                .map(crate::pages::linking::pair_view)
-                .collect(),
+            pairs.iter().take(EVIDENCE_PAIRS).map(pair_view).collect(),
+            pairs.len(),
             events,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), 0, Vec::new())
     };
     let template = ChildTemplate {
+        link_evidence,
         evidence,
+        evidence_total,
         person_events,
         full,
         lineage,
@@ -504,19 +520,6 @@ struct SearchTemplate {
 
 const PAGE_SIZE: i64 = 50;
 
-fn encode_component(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 pub(crate) async fn search(
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
@@ -628,14 +631,4 @@ pub(crate) async fn search(
         q,
     };
     page(&template)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_component("王 a&b"), "%E7%8E%8B%20a%26b");
-    }
 }

@@ -194,3 +194,28 @@ impl ChildRowView {
         }
     }
 }
+
+/// A value for a URL query string, percent-encoded (record keys, search words).
+pub(crate) fn encode_component(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_component("王 a&b"), "%E7%8E%8B%20a%26b");
+        assert_eq!(encode_component("12:subject"), "12%3Asubject");
+    }
+}
