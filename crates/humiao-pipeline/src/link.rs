@@ -614,16 +614,70 @@ pub async fn explain_record(
     Ok(linker.explain_record(key, limit))
 }
 
-/// Explains one pair of mentions from the saved state.
+/// Explains one pair of mentions from the saved state: only the two records are loaded, and
+/// scored with the saved model. None when a record is unknown or no model was saved yet.
 pub async fn explain_pair(
     store: &Store,
     a: &str,
     b: &str,
 ) -> Result<Option<PairExplanation>, PipelineError> {
-    let records = store.linkable_records().await?;
-    let (mut linker, _, _) = load_linker(store, &records, &LinkOptions::default()).await?;
+    let (Some((ra, _)), Some((rb, _))) = (parse_mention_key(a), parse_mention_key(b)) else {
+        return Ok(None);
+    };
+    let Some(model) = saved_model(store).await? else {
+        return Ok(None);
+    };
+    let links: HashMap<String, Option<PersonId>> = store
+        .mention_links()
+        .await?
+        .into_iter()
+        .map(|l| (mention_key(l.record, l.role), l.person))
+        .collect();
+    let mut linker = Linker::new(LinkConfig::default());
+    linker.set_model(model);
+    let mut unlinked = Vec::new();
+    for id in [ra, rb] {
+        let Some(rec) = store.linkable_record(id).await? else {
+            return Ok(None);
+        };
+        for mention in rec.record.mentions() {
+            let input = input_of(&rec, &mention);
+            if input.key != a && input.key != b {
+                continue;
+            }
+            match links.get(&input.key).copied().flatten() {
+                Some(person) => linker.add_linked(&input, person.0 as u64),
+                None => unlinked.push(input),
+            }
+        }
+    }
+    for input in &unlinked {
+        linker.add(input);
+    }
+    apply_decisions(store, &mut linker).await?;
     linker.index_all();
     Ok(linker.explain_pair(a, b))
+}
+
+async fn saved_model(store: &Store) -> Result<Option<Model>, PipelineError> {
+    match store.link_model().await? {
+        None => Ok(None),
+        Some(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| humiao_store::StoreError::Corrupt(format!("link model: {e}")).into()),
+    }
+}
+
+async fn apply_decisions(store: &Store, linker: &mut Linker) -> Result<(), PipelineError> {
+    for d in store.link_decisions().await? {
+        let decision = if d.decision == "same_person" {
+            Decision::SamePerson
+        } else {
+            Decision::DifferentPersons
+        };
+        linker.decide(&d.record_a, &d.record_b, decision);
+    }
+    Ok(())
 }
 
 /// Why each of a person's records belongs to them: every pair among the person's mentions,

@@ -79,6 +79,18 @@ impl Store {
         rows.iter().map(linkable_row).collect()
     }
 
+    /// One source record as linking reads it.
+    pub async fn linkable_record(&self, id: SourceRecordId) -> Result<Option<LinkableRecord>> {
+        let row = sqlx::query(
+            "SELECT id, department, record_json, warnings_json, link_status FROM source_records \
+             WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(linkable_row).transpose()
+    }
+
     /// The source records with a mention linked to `person` (for explaining that person's links).
     pub async fn linkable_records_of(&self, person: PersonId) -> Result<Vec<LinkableRecord>> {
         let all =
