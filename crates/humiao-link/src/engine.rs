@@ -490,7 +490,10 @@ impl Linker {
                 state.wrapping_mul(0x2545_f491_4f6c_dd1d)
             };
             let total_pairs = n * (n - 1) / 2;
-            let samples = (self.config.u_sample_pairs as u64).min(total_pairs.max(1));
+            // Twenty pairs per record is plenty for u; the cap keeps a county of millions quick.
+            let samples = (self.config.u_sample_pairs as u64)
+                .min((20 * n).max(200_000))
+                .min(total_pairs.max(1));
             let mut sample = Vec::with_capacity(samples as usize);
             while (sample.len() as u64) < samples {
                 let a = (next() % n) as u32;

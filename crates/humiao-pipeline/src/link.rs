@@ -467,9 +467,14 @@ pub async fn link_records(
             })
             .map(|c| PersonId(c as i64))
     };
+    let mut linked_records = Vec::new();
+    let mut unmatched_records = Vec::new();
     for &i in &affected_records {
         let rec = &records[i];
-        w.clear_record(rec.id).await?;
+        // A pending record has nothing derived from it yet.
+        if !rec.pending {
+            w.clear_record(rec.id).await?;
+        }
         let record_mentions = rec.record.mentions();
         let mut resolved: Vec<(MentionRole, Option<PersonId>)> = Vec::new();
         for mention in &record_mentions {
@@ -535,9 +540,14 @@ pub async fn link_records(
                 report.facts += 1;
             }
         }
-        let all_linked = !resolved.is_empty() && resolved.iter().all(|(_, p)| p.is_some());
-        w.mark_record(rec.id, all_linked).await?;
+        if !resolved.is_empty() && resolved.iter().all(|(_, p)| p.is_some()) {
+            linked_records.push(rec.id);
+        } else {
+            unmatched_records.push(rec.id);
+        }
     }
+    w.mark_records(&linked_records, true).await?;
+    w.mark_records(&unmatched_records, false).await?;
     // Persons whose records all went elsewhere or became unlinkable.
     for p in old_persons {
         if !persons.contains_key(&(p.0 as u64)) && linker.members_of(p.0 as u64).is_empty() {

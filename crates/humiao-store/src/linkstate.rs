@@ -335,26 +335,17 @@ fn review_row(row: &sqlx::any::AnyRow) -> Result<ReviewRow> {
 
 impl LinkWriter<'_> {
     /// Inserts a person with a given id, or replaces the identity fields of an existing one.
+    /// A valid ID already held by another person stays there and this one keeps none (the
+    /// conflict shows on the person page, from the linked records).
     pub async fn upsert_person(&mut self, id: PersonId, p: &crate::NewPerson) -> Result<()> {
-        // A valid ID held by another person stays there; this one keeps none (the conflict is
-        // shown on the person page from the linked records).
-        let mut p = p.clone();
-        if let Some(cid) = &p.citizen_id {
-            let holder = sqlx::query("SELECT id FROM persons WHERE citizen_id = $1 AND id <> $2")
-                .bind(cid.to_string())
-                .bind(id.0)
-                .fetch_optional(&mut *self.tx.tx)
-                .await?;
-            if holder.is_some() {
-                p.citizen_id = None;
-            }
-        }
         crate::population::bind_identity(
             sqlx::query(
                 "INSERT INTO persons (id, citizen_id, name, sex, birth_date, hukou_region, \
                  hukou_address, residence_grid, residence_address, household_no, \
                  identity_source_id, created_at, updated_at) \
-                 VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+                 VALUES ($12, CASE WHEN EXISTS (SELECT 1 FROM persons o WHERE o.citizen_id = $1 \
+                 AND o.id <> $12) THEN NULL ELSE $1 END, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 $11, $11) \
                  ON CONFLICT (id) DO UPDATE SET citizen_id = excluded.citizen_id, \
                  name = excluded.name, sex = excluded.sex, birth_date = excluded.birth_date, \
                  hukou_region = excluded.hukou_region, hukou_address = excluded.hukou_address, \
@@ -363,7 +354,7 @@ impl LinkWriter<'_> {
                  household_no = excluded.household_no, \
                  identity_source_id = excluded.identity_source_id, updated_at = excluded.updated_at",
             ),
-            &p,
+            p,
         )
         .bind(self.now.clone())
         .bind(id.0)

@@ -255,6 +255,30 @@ impl LinkWriter<'_> {
         Ok(())
     }
 
+    /// Marks many records at once (chunks of 500 ids per statement).
+    pub async fn mark_records(
+        &mut self,
+        records: &[SourceRecordId],
+        all_linked: bool,
+    ) -> Result<()> {
+        for chunk in records.chunks(500) {
+            let mut sql = crate::Sql::new("UPDATE source_records SET link_status = ");
+            sql.bind(crate::Arg::Text(
+                if all_linked { "linked" } else { "unmatched" }.into(),
+            ))
+            .push(" WHERE id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(crate::Arg::Int(id.0));
+            }
+            sql.push(")");
+            sql.query().execute(&mut *self.tx.tx).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await
     }
