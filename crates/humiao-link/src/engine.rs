@@ -126,6 +126,30 @@ pub struct LinkRun {
 
 const UNASSIGNED: u64 = u64::MAX;
 
+/// Stage timings of a run.
+struct Stages {
+    clock: Instant,
+    done: Vec<(String, f64)>,
+}
+
+impl Stages {
+    fn start() -> Self {
+        Self {
+            clock: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &str) {
+        let now = Instant::now();
+        self.done.push((
+            name.to_string(),
+            now.duration_since(self.clock).as_secs_f64(),
+        ));
+        self.clock = now;
+    }
+}
+
 /// Two record indices, smaller first.
 type Pair = (u32, u32);
 
@@ -476,7 +500,7 @@ impl Linker {
         }
     }
 
-    fn estimate(&self, pairs: &[(u32, u32)], patterns: &[u32]) -> Model {
+    fn estimate(&self, patterns: &[u32]) -> Model {
         // u: random pairs.
         let n = self.recs.len() as u64;
         let mut counts = [[0u64; MAX_LEVELS]; FIELD_COUNT];
@@ -520,7 +544,6 @@ impl Linker {
         }
         let em = expectation_maximisation(&pattern_counts, &u, self.config.em_max_iterations);
         let all_pairs = (n * n.saturating_sub(1) / 2).max(1) as f64;
-        let _ = pairs;
         let mut name_counts: FxHashMap<String, u32> = FxHashMap::default();
         for rec in &self.recs {
             if rec.name.is_some() {
@@ -649,37 +672,31 @@ impl Linker {
 
     /// Links every record from scratch, re-estimating the model when asked (or when there is none).
     pub fn link_all(&mut self, reestimate: bool, observer: &dyn Observer) -> LinkRun {
-        let mut stages = Vec::new();
-        let mut clock = Instant::now();
-        let mut lap = |name: &str, stages: &mut Vec<(String, f64)>| {
-            let now = Instant::now();
-            stages.push((name.to_string(), now.duration_since(clock).as_secs_f64()));
-            clock = now;
-        };
+        let mut stages = Stages::start();
         observer.stage("blocking", self.recs.len() as u64);
         self.index_new_records();
         let (pairs, oversized) = self.candidate_pairs(None);
-        lap("blocking", &mut stages);
+        stages.lap("blocking");
         observer.stage("comparing", pairs.len() as u64);
         let patterns = self.compare_pairs(&pairs, observer);
-        lap("comparing", &mut stages);
+        stages.lap("comparing");
         let estimated = reestimate || self.model.is_none();
         if estimated {
             observer.stage("estimating", 0);
-            let model = self.estimate(&pairs, &patterns);
+            let model = self.estimate(&patterns);
             self.set_model(model);
-            lap("estimating", &mut stages);
+            stages.lap("estimating");
         }
         self.refresh_name_counts();
         let nodes: Vec<u32> = (0..self.recs.len() as u32).collect();
         let mut run = self.cluster_and_assign(&nodes, None, &pairs, &patterns, observer);
-        lap("clustering", &mut stages);
+        stages.lap("clustering");
         run.mode = RunMode::Full;
         run.candidate_pairs = pairs.len() as u64;
         run.oversized_blocks = oversized;
         run.model_estimated = estimated;
         run.linked_records = self.recs.len();
-        run.stages = stages;
+        run.stages = stages.done;
         self.linked = self.recs.len();
         run
     }
@@ -689,13 +706,7 @@ impl Linker {
         if self.model.is_none() {
             return self.link_all(true, observer);
         }
-        let mut stages = Vec::new();
-        let mut clock = Instant::now();
-        let mut lap = |name: &str, stages: &mut Vec<(String, f64)>| {
-            let now = Instant::now();
-            stages.push((name.to_string(), now.duration_since(clock).as_secs_f64()));
-            clock = now;
-        };
+        let mut stages = Stages::start();
         let first_new = self.linked;
         if self.indexed < first_new {
             // Saved records loaded without an index: index them too.
@@ -704,7 +715,7 @@ impl Linker {
         self.index_new_records();
         self.refresh_name_counts();
         let model = self.model.clone().expect("model present");
-        lap("blocking", &mut stages);
+        stages.lap("blocking");
         // 1. Candidates of the new records.
         let mut new: Vec<u32> = (first_new as u32..self.recs.len() as u32).collect();
         let fresh_count = new.len();
@@ -794,7 +805,7 @@ impl Linker {
                 }
             }
         }
-        lap("candidates", &mut stages);
+        stages.lap("candidates");
         // 3. Re-cluster the closed set as a full run would.
         let (pairs, more_oversized) = self.candidate_pairs(Some(&set));
         let patterns = self.compare_pairs(&pairs, &Quiet);
@@ -817,12 +828,12 @@ impl Linker {
             }
         }
         run.review_queue = self.review.len();
-        lap("clustering", &mut stages);
+        stages.lap("clustering");
         run.mode = RunMode::Incremental;
         run.candidate_pairs = (first_pairs.len() + pairs.len()) as u64;
         run.oversized_blocks = oversized + more_oversized;
         run.linked_records = fresh_count;
-        run.stages = stages;
+        run.stages = stages.done;
         self.linked = self.recs.len();
         run
     }

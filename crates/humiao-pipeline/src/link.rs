@@ -270,19 +270,12 @@ fn explanation_of(link: Option<&PairExplanation>) -> (String, Option<f64>) {
 async fn load_linker(
     store: &Store,
     records: &[LinkableRecord],
+    old: &HashMap<String, Option<PersonId>>,
     options: &LinkOptions,
 ) -> Result<(Linker, HashMap<String, MentionAt>, usize), PipelineError> {
-    let old: HashMap<String, Option<PersonId>> = store
-        .mention_links()
-        .await?
-        .into_iter()
-        .map(|l| (mention_key(l.record, l.role), l.person))
-        .collect();
     let mut linker = Linker::new(options.config.clone());
     if !options.full {
-        if let Some(json) = store.link_model().await? {
-            let model: Model = serde_json::from_str(&json)
-                .map_err(|e| humiao_store::StoreError::Corrupt(format!("link model: {e}")))?;
+        if let Some(model) = saved_model(store).await? {
             linker.set_model(model);
         }
     }
@@ -309,18 +302,9 @@ async fn load_linker(
     for input in &fresh {
         notes += linker.add(input).len();
     }
-    for d in store.link_decisions().await? {
-        let decision = if d.decision == "same_person" {
-            Decision::SamePerson
-        } else {
-            Decision::DifferentPersons
-        };
-        linker.decide(&d.record_a, &d.record_b, decision);
-        // Decided pairs are re-linked by every run, so a new decision takes effect at once and
-        // the result stays what a full run would give.
-        linker.mark_dirty(&d.record_a);
-        linker.mark_dirty(&d.record_b);
-    }
+    // Decided pairs are re-linked by every run, so a new decision takes effect at once and the
+    // result stays what a full run would give.
+    apply_decisions(store, &mut linker, true).await?;
     Ok((linker, mentions, notes))
 }
 
@@ -332,13 +316,8 @@ pub async fn link_records(
     observer: &dyn Observer,
 ) -> Result<LinkReport, PipelineError> {
     let records = store.linkable_records().await?;
-    let old: HashMap<String, Option<PersonId>> = store
-        .mention_links()
-        .await?
-        .into_iter()
-        .map(|l| (mention_key(l.record, l.role), l.person))
-        .collect();
-    let (mut linker, mentions, notes) = load_linker(store, &records, options).await?;
+    let old = current_links(store).await?;
+    let (mut linker, mentions, notes) = load_linker(store, &records, &old, options).await?;
     let started = humiao_store_now();
     let run = if options.full || linker.model().is_none() {
         linker.link_all(true, observer)
@@ -616,7 +595,8 @@ pub async fn explain_record(
 ) -> Result<Option<humiao_link::RecordExplanation>, PipelineError> {
     let records = store.linkable_records().await?;
     let options = LinkOptions::default();
-    let (mut linker, _, _) = load_linker(store, &records, &options).await?;
+    let old = current_links(store).await?;
+    let (mut linker, _, _) = load_linker(store, &records, &old, &options).await?;
     linker.index_all();
     if linker.model().is_none() {
         return Ok(None);
@@ -637,12 +617,7 @@ pub async fn explain_pair(
     let Some(model) = saved_model(store).await? else {
         return Ok(None);
     };
-    let links: HashMap<String, Option<PersonId>> = store
-        .mention_links()
-        .await?
-        .into_iter()
-        .map(|l| (mention_key(l.record, l.role), l.person))
-        .collect();
+    let links = current_links(store).await?;
     let mut linker = Linker::new(LinkConfig::default());
     linker.set_model(model);
     let mut unlinked = Vec::new();
@@ -664,7 +639,7 @@ pub async fn explain_pair(
     for input in &unlinked {
         linker.add(input);
     }
-    apply_decisions(store, &mut linker).await?;
+    apply_decisions(store, &mut linker, false).await?;
     linker.index_all();
     Ok(linker.explain_pair(a, b))
 }
@@ -678,7 +653,12 @@ async fn saved_model(store: &Store) -> Result<Option<Model>, PipelineError> {
     }
 }
 
-async fn apply_decisions(store: &Store, linker: &mut Linker) -> Result<(), PipelineError> {
+/// Gives the linker every clerk's decision; `relink` also makes the next run re-link the records.
+async fn apply_decisions(
+    store: &Store,
+    linker: &mut Linker,
+    relink: bool,
+) -> Result<(), PipelineError> {
     for d in store.link_decisions().await? {
         let decision = if d.decision == "same_person" {
             Decision::SamePerson
@@ -686,8 +666,22 @@ async fn apply_decisions(store: &Store, linker: &mut Linker) -> Result<(), Pipel
             Decision::DifferentPersons
         };
         linker.decide(&d.record_a, &d.record_b, decision);
+        if relink {
+            linker.mark_dirty(&d.record_a);
+            linker.mark_dirty(&d.record_b);
+        }
     }
     Ok(())
+}
+
+/// The person each mention is linked to now, by linker key.
+async fn current_links(store: &Store) -> Result<HashMap<String, Option<PersonId>>, PipelineError> {
+    Ok(store
+        .mention_links()
+        .await?
+        .into_iter()
+        .map(|l| (mention_key(l.record, l.role), l.person))
+        .collect())
 }
 
 /// Why each of a person's records belongs to them: every pair among the person's mentions,
@@ -696,17 +690,10 @@ pub async fn explain_person(
     store: &Store,
     person: PersonId,
 ) -> Result<Vec<PairExplanation>, PipelineError> {
-    let Some(json) = store.link_model().await? else {
+    let Some(model) = saved_model(store).await? else {
         return Ok(Vec::new());
     };
-    let model: Model = serde_json::from_str(&json)
-        .map_err(|e| humiao_store::StoreError::Corrupt(format!("link model: {e}")))?;
-    let links: HashMap<String, Option<PersonId>> = store
-        .mention_links()
-        .await?
-        .into_iter()
-        .map(|l| (mention_key(l.record, l.role), l.person))
-        .collect();
+    let links = current_links(store).await?;
     let mut linker = Linker::new(LinkConfig::default());
     linker.set_model(model);
     let mut keys = Vec::new();
@@ -719,14 +706,7 @@ pub async fn explain_person(
             }
         }
     }
-    for d in store.link_decisions().await? {
-        let decision = if d.decision == "same_person" {
-            Decision::SamePerson
-        } else {
-            Decision::DifferentPersons
-        };
-        linker.decide(&d.record_a, &d.record_b, decision);
-    }
+    apply_decisions(store, &mut linker, false).await?;
     linker.index_all();
     let mut out = Vec::new();
     for (i, a) in keys.iter().enumerate() {
