@@ -24,15 +24,19 @@ pub enum BlockingRule {
     NameVillage,
     /// The same birth date in the same household or house (a changed surname, a pinyin-only name).
     BirthHouse,
+    /// The same birth date and a parent's name pinyin (a newborn recorded as 「母亲姓名之子」, a
+    /// changed surname).
+    BirthParent,
 }
 
 impl BlockingRule {
-    pub const ALL: [BlockingRule; 5] = [
+    pub const ALL: [BlockingRule; 6] = [
         BlockingRule::CitizenId,
         BlockingRule::BirthSurname,
         BlockingRule::NameYear,
         BlockingRule::NameVillage,
         BlockingRule::BirthHouse,
+        BlockingRule::BirthParent,
     ];
 
     pub fn label_zh(self) -> &'static str {
@@ -42,6 +46,7 @@ impl BlockingRule {
             BlockingRule::NameYear => "姓名拼音＋出生年份",
             BlockingRule::NameVillage => "姓名拼音＋村（社区）",
             BlockingRule::BirthHouse => "出生日期＋同户或同门牌",
+            BlockingRule::BirthParent => "出生日期＋父母姓名拼音",
         }
     }
 }
@@ -68,7 +73,9 @@ fn sym(s: Sym) -> u64 {
 /// adds a pair to compare, never a link.
 pub fn rule_keys(rec: &Rec, out: &mut Vec<(BlockingRule, u64)>) {
     match &rec.id {
-        IdValue::Valid(id) => out.push((BlockingRule::CitizenId, id_key(id))),
+        IdValue::Valid(id) | IdValue::Unchecked(id) => {
+            out.push((BlockingRule::CitizenId, id_key(id)))
+        }
         IdValue::Damaged(id) => {
             out.push((BlockingRule::CitizenId, id_key(id)));
             if let Ok(s) = std::str::from_utf8(id) {
@@ -92,6 +99,12 @@ pub fn rule_keys(rec: &Rec, out: &mut Vec<(BlockingRule, u64)>) {
             if house.is_some() {
                 let rule = BlockingRule::BirthHouse;
                 out.push((rule, key_of(rule, &[days(birth), sym(house)])));
+            }
+        }
+        for parent in rec.parents_pinyin {
+            if parent.is_some() {
+                let rule = BlockingRule::BirthParent;
+                out.push((rule, key_of(rule, &[days(birth), sym(parent)])));
             }
         }
     }

@@ -3,7 +3,7 @@
 //! Level 0 always means "cannot compare" (a value missing on either side); it carries no evidence.
 //! The levels are ordered from strongest agreement to disagreement, as in Splink's comparison levels.
 
-use humiao_core::normalize::{date_relation, jaro_winkler, DateRelation};
+use humiao_core::normalize::{date_relation, jaro_winkler, one_typing_error, DateRelation};
 use serde::{Deserialize, Serialize};
 
 use crate::intern::{Interner, Sym};
@@ -43,7 +43,7 @@ impl Field {
     /// Number of levels including level 0 (missing).
     pub fn levels(self) -> usize {
         match self {
-            Field::CitizenId => 4,
+            Field::CitizenId => 5,
             Field::Name => 5,
             Field::BirthDate => 6,
             Field::Sex => 3,
@@ -80,7 +80,10 @@ impl Field {
         }
         match (self, level) {
             (Field::CitizenId, 1) => "完全一致",
-            (Field::CitizenId, 2) => "相差一处录入错误（可修复）",
+            (Field::CitizenId, 2) => "出生日期或地区码处相差一处录入错误（可修复）",
+            (Field::CitizenId, 3) => {
+                "顺序码或校验码处相差一处（可能是录入错误，也可能是同日出生的另一人）"
+            }
             (Field::CitizenId, _) => "不一致",
             (Field::Name, 1) => "完全一致（繁简统一后）",
             (Field::Name, 2) => "拼音相同（同音字或拼音姓名）",
@@ -104,51 +107,53 @@ impl Field {
     }
 }
 
-/// Whether two 18-character IDs differ by exactly one typing error: one character, or two adjacent
-/// characters swapped. Allocation-free; called on every candidate pair with a damaged ID.
-pub fn one_typing_error(a: &[u8; 18], b: &[u8; 18]) -> bool {
-    let mut first = None;
-    let mut diffs = 0;
-    for i in 0..18 {
-        if a[i] != b[i] {
-            diffs += 1;
-            if diffs > 2 {
-                return false;
-            }
-            if first.is_none() {
-                first = Some(i);
-            }
-        }
-    }
-    match (diffs, first) {
-        (1, _) => true,
-        (2, Some(i)) => i + 1 < 18 && a[i] == b[i + 1] && a[i + 1] == b[i],
-        _ => false,
-    }
-}
+/// Characters of an ID holding the region and the birth date; the rest are the serial and check.
+pub const ID_REGION_AND_BIRTH: usize = 14;
 
-fn compare_id(a: &IdValue, b: &IdValue) -> u8 {
+/// The ID comparison level: 1 equal; one typing error apart, 2 in the region or birth date digits
+/// and 3 in the serial or check digits; 4 different; 0 missing.
+///
+/// Why two repair levels: people born on the same day in one county have IDs differing only in
+/// the serial digits, so an ID one error away in the serial part is often simply somebody else
+/// born that day; an error in the birth-date digits is not.
+///
+/// Two checksum-valid IDs are never "one typing error apart": the checksum would have caught the
+/// error, so they are different people. A converted 15-digit ID has a computed check character,
+/// so it is compared on its first 17 characters.
+pub fn compare_id(a: &IdValue, b: &IdValue) -> u8 {
     match (a, b) {
         (IdValue::Missing, _) | (_, IdValue::Missing) => 0,
         (IdValue::Valid(x), IdValue::Valid(y)) => {
             if x == y {
                 1
             } else {
-                3
+                4
             }
         }
-        (IdValue::Valid(x), IdValue::Damaged(y))
-        | (IdValue::Damaged(y), IdValue::Valid(x))
-        | (IdValue::Damaged(x), IdValue::Damaged(y)) => {
-            if x == y {
-                1
-            } else if one_typing_error(x, y) {
-                2
-            } else {
-                3
-            }
-        }
+        _ => match (a.bytes(), b.bytes()) {
+            (Some(x), Some(y)) if x == y => 1,
+            _ => match id_typing_error(a, b) {
+                Some((_, Some(j))) if j >= ID_REGION_AND_BIRTH => 3,
+                Some((i, _)) if i >= ID_REGION_AND_BIRTH => 3,
+                Some(_) => 2,
+                None => 4,
+            },
+        },
     }
+}
+
+/// The positions (0-based) where two IDs differ when they are one typing error apart; None when
+/// they are not (or either is missing).
+pub fn id_typing_error(a: &IdValue, b: &IdValue) -> Option<(usize, Option<usize>)> {
+    let (x, y) = (a.bytes()?, b.bytes()?);
+    let unchecked = matches!(a, IdValue::Unchecked(_)) || matches!(b, IdValue::Unchecked(_));
+    let len = if unchecked { 17 } else { 18 };
+    if !one_typing_error(&x[..len], &y[..len]) {
+        return None;
+    }
+    let mut diffs = (0..len).filter(|&i| x[i] != y[i]);
+    let first = diffs.next()?;
+    Some((first, diffs.next()))
 }
 
 /// Pinyin similarity above which two different names count as "close".
@@ -293,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn typing_errors() {
+    fn id_levels() {
         let a = *b"330199201203050013";
         let mut one = a;
         one[8] = b'7';
@@ -302,10 +307,30 @@ mod tests {
         let mut two = a;
         two[3] = b'0';
         two[9] = b'9';
-        assert!(one_typing_error(&a, &one));
-        assert!(one_typing_error(&a, &swapped));
-        assert!(!one_typing_error(&a, &two));
-        assert!(!one_typing_error(&a, &a));
+        let valid = IdValue::Valid(a);
+        assert_eq!(compare_id(&valid, &IdValue::Damaged(one)), 2);
+        assert_eq!(compare_id(&valid, &IdValue::Damaged(swapped)), 2);
+        assert_eq!(compare_id(&valid, &IdValue::Damaged(two)), 4);
+        assert_eq!(compare_id(&valid, &IdValue::Valid(a)), 1);
+        assert_eq!(compare_id(&valid, &IdValue::Missing), 0);
+        // An error in the serial digits: weaker, a neighbour born the same day looks the same.
+        let mut serial = a;
+        serial[15] = b'4';
+        assert_eq!(compare_id(&valid, &IdValue::Damaged(serial)), 3);
+        // Two checksum-valid IDs are different people, however close.
+        assert_eq!(compare_id(&valid, &IdValue::Valid(one)), 4);
+        // A converted 15-digit ID with a typo has a different computed check character too.
+        let mut converted = one;
+        converted[17] = b'9';
+        assert_eq!(compare_id(&valid, &IdValue::Unchecked(converted)), 2);
+        assert_eq!(
+            id_typing_error(&valid, &IdValue::Unchecked(converted)),
+            Some((8, None))
+        );
+        assert_eq!(
+            id_typing_error(&valid, &IdValue::Damaged(swapped)),
+            Some((10, Some(11)))
+        );
     }
 
     #[test]
@@ -343,12 +368,14 @@ mod tests {
         let mut s = Interner::default();
         let a = rec(&mut s, "330199201203050013", "张丽", "", &[]);
         let damaged = rec(&mut s, "330199201203050018", "张丽", "", &[]);
+        let in_birth = rec(&mut s, "330199201208050013", "张丽", "", &[]);
         let other = rec(&mut s, "330199201203050021", "张丽", "", &[]);
         let none = rec(&mut s, "", "张丽", "", &[]);
         let f = Field::CitizenId.index();
         assert_eq!(compare(&a, &a, &s)[f], 1);
-        assert_eq!(compare(&a, &damaged, &s)[f], 2);
-        assert_eq!(compare(&a, &other, &s)[f], 3);
+        assert_eq!(compare(&a, &damaged, &s)[f], 3);
+        assert_eq!(compare(&a, &in_birth, &s)[f], 2);
+        assert_eq!(compare(&a, &other, &s)[f], 4);
         assert_eq!(compare(&a, &none, &s)[f], 0);
     }
 

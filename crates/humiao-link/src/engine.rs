@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::{keys, rules_joining, BlockIndex, BlockingRule};
 use crate::cluster::{cluster, Edge, Refusal};
-use crate::compare::{compare, pack, Field, Levels, FIELD_COUNT, MAX_LEVELS};
+use crate::compare::{compare, compare_id, pack, Field, Levels, FIELD_COUNT, MAX_LEVELS};
 use crate::intern::Interner;
-use crate::model::{expectation_maximisation, probability, u_from_counts, Model};
-use crate::prepare::{prepare, FieldNote, IdValue, InputRecord, Rec};
+use crate::model::{anchored_m, expectation_maximisation, probability, u_from_counts, Model};
+use crate::prepare::{prepare, FieldNote, InputRecord, Rec};
 
 /// Tunable settings of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +85,11 @@ pub struct ReviewPair {
     pub probability: f64,
     pub weight: f64,
 }
+
+/// A person in the review queue: a cluster `(0, id)` or a lone record `(1, index)`.
+type Group = (u8, u64);
+/// A queued pair: records a and b, probability, weight.
+type ReviewEntry = (u32, u32, f64, f64);
 
 /// A change in the clusters that dependent data must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -412,12 +417,14 @@ impl Linker {
         out
     }
 
-    /// The clerical review queue, most likely matches first.
+    /// The clerical review queue, most likely matches first: one pair per two persons (the
+    /// strongest), and only where accepting it could join them — never two persons holding
+    /// different valid IDs or already kept apart by a clerk.
     pub fn review_queue(&self) -> Vec<ReviewPair> {
         let mut out: Vec<ReviewPair> = self
-            .review
-            .iter()
-            .map(|(&(a, b), &(p, w))| ReviewPair {
+            .review_entries()
+            .into_iter()
+            .map(|(a, b, p, w)| ReviewPair {
                 a: self.keys[a as usize].clone(),
                 b: self.keys[b as usize].clone(),
                 probability: p,
@@ -430,6 +437,49 @@ impl Linker {
                 .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
         });
         out
+    }
+
+    fn review_entries(&self) -> Vec<ReviewEntry> {
+        // A record not in any cluster stands for itself.
+        let group = |r: u32| match self.cluster[r as usize] {
+            UNASSIGNED => (1u8, u64::from(r)),
+            c => (0u8, c),
+        };
+        let mut valid_id: FxHashMap<Group, Option<[u8; 18]>> = FxHashMap::default();
+        let mut id_of = |r: u32| {
+            *valid_id
+                .entry(group(r))
+                .or_insert_with(|| self.cluster_valid_ids(r).first().copied())
+        };
+        let (_, rejected) = self.decided_pairs(None);
+        let kept_apart: FxHashSet<(Group, Group)> = rejected
+            .iter()
+            .map(|&(a, b)| {
+                let (x, y) = (group(a), group(b));
+                (x.min(y), x.max(y))
+            })
+            .collect();
+        let mut best: FxHashMap<(Group, Group), ReviewEntry> = FxHashMap::default();
+        for (&(a, b), &(p, w)) in &self.review {
+            let (x, y) = (group(a), group(b));
+            if x == y {
+                continue;
+            }
+            let key = (x.min(y), x.max(y));
+            if kept_apart.contains(&key) {
+                continue;
+            }
+            if let (Some(i), Some(j)) = (id_of(a), id_of(b)) {
+                if i != j {
+                    continue;
+                }
+            }
+            let entry = best.entry(key).or_insert((a, b, p, w));
+            if (w, std::cmp::Reverse((a, b))) > (entry.3, std::cmp::Reverse((entry.0, entry.1))) {
+                *entry = (a, b, p, w);
+            }
+        }
+        best.into_values().collect()
     }
 
     fn refresh_name_counts(&mut self) {
@@ -533,16 +583,22 @@ impl Linker {
                 }
             }
         }
-        let mut u = u_from_counts(&counts);
-        // Two random records share a valid ID only when they are the same person: at most about
-        // one in n, whatever a small sample says.
+        // The ID embeds the birth date, which is compared on its own: the ID's u is taken among
+        // different persons born on the same day, or its evidence would be counted twice.
         let id = Field::CitizenId.index();
-        u[id][1] = u[id][1].min(1.0 / n.max(2) as f64);
+        counts[id] = self.same_birthday_id_counts();
+        let u = u_from_counts(&counts);
         let mut pattern_counts: FxHashMap<u32, u64> = FxHashMap::default();
         for &p in patterns {
             *pattern_counts.entry(p).or_default() += 1;
         }
-        let em = expectation_maximisation(&pattern_counts, &u, self.config.em_max_iterations);
+        let anchored = anchored_m(&pattern_counts);
+        let em = expectation_maximisation(
+            &pattern_counts,
+            &u,
+            self.config.em_max_iterations,
+            anchored.as_ref(),
+        );
         let all_pairs = (n * n.saturating_sub(1) / 2).max(1) as f64;
         let mut name_counts: FxHashMap<String, u32> = FxHashMap::default();
         for rec in &self.recs {
@@ -561,6 +617,66 @@ impl Linker {
             em_iterations: em.iterations,
             em_converged: em.converged,
         }
+    }
+
+    /// ID comparison levels of randomly sampled pairs of records with IDs, the same birth date and
+    /// different name pinyin (so almost surely different persons).
+    fn same_birthday_id_counts(&self) -> [u64; MAX_LEVELS] {
+        let mut counts = [0u64; MAX_LEVELS];
+        let mut by_birth: Vec<(chrono::NaiveDate, u32)> = self
+            .recs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.id.bytes().is_some() && r.name_pinyin.is_some())
+            .filter_map(|(i, r)| Some((r.birth?, i as u32)))
+            .collect();
+        if by_birth.len() < 2 {
+            return counts;
+        }
+        by_birth.sort_unstable();
+        // Each record's birth-date group as a range of `by_birth`.
+        let mut group_end = vec![0usize; by_birth.len()];
+        let mut group_start = vec![0usize; by_birth.len()];
+        let mut start = 0;
+        for i in 1..=by_birth.len() {
+            if i == by_birth.len() || by_birth[i].0 != by_birth[start].0 {
+                for k in start..i {
+                    group_start[k] = start;
+                    group_end[k] = i;
+                }
+                start = i;
+            }
+        }
+        let mut state = self.config.seed.rotate_left(17) | 1;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let n = by_birth.len() as u64;
+        let samples = (self.config.u_sample_pairs as u64).min((10 * n).max(100_000));
+        let mut tries = 0;
+        let mut taken = 0;
+        while taken < samples && tries < 4 * samples {
+            tries += 1;
+            let i = (next() % n) as usize;
+            let size = (group_end[i] - group_start[i]) as u64;
+            if size < 2 {
+                continue;
+            }
+            let j = group_start[i] + (next() % size) as usize;
+            let (a, b) = (
+                &self.recs[by_birth[i].1 as usize],
+                &self.recs[by_birth[j].1 as usize],
+            );
+            if i == j || a.name_pinyin == b.name_pinyin {
+                continue;
+            }
+            counts[crate::compare::compare_id(&a.id, &b.id) as usize] += 1;
+            taken += 1;
+        }
+        counts
     }
 
     fn index_new_records(&mut self) {
@@ -827,7 +943,7 @@ impl Linker {
                 self.review.insert((a, b), (probability(w), w));
             }
         }
-        run.review_queue = self.review.len();
+        run.review_queue = self.review_entries().len();
         stages.lap("clustering");
         run.mode = RunMode::Incremental;
         run.candidate_pairs = (first_pairs.len() + pairs.len()) as u64;
@@ -914,9 +1030,9 @@ impl Linker {
             let rule = if accepted_set.contains(&pair_key(e.a, e.b)) {
                 "reviewer"
             } else {
-                match compare_id_level(&self.recs[e.a as usize], &self.recs[e.b as usize]) {
+                match compare_id(&self.recs[e.a as usize].id, &self.recs[e.b as usize].id) {
                     1 => "citizen_id",
-                    2 => "id_repair",
+                    2 | 3 => "id_repair",
                     _ => "probabilistic",
                 }
             };
@@ -953,7 +1069,7 @@ impl Linker {
             joins_by_rule,
             refused_id_conflicts: refused_ids,
             refused_by_reviewer: refused_reviewer,
-            review_queue: self.review.len(),
+            review_queue: self.review_entries().len(),
             model_estimated: false,
             stages: Vec::new(),
         }
@@ -1100,6 +1216,9 @@ impl Linker {
                 level: levels[f.index()],
                 level_label: match (&repair, f, levels[f.index()]) {
                     (Some(r), Field::CitizenId, 2) => format!("相差一处录入错误：{r}"),
+                    (Some(r), Field::CitizenId, 3) => {
+                        format!("顺序码或校验码处相差一处：{r}（也可能是同日出生的另一人）")
+                    }
                     _ => f.level_label_zh(levels[f.index()]).into(),
                 },
                 weight: model.weight(f, levels[f.index()]),
@@ -1156,20 +1275,10 @@ impl Linker {
 
     /// Which typing error separates two records' IDs, in words ("第7位录入错误", "第7、8位颠倒").
     fn describe_id_repair(&self, a: u32, b: u32) -> Option<String> {
-        let (x, y) = match (&self.recs[a as usize].id, &self.recs[b as usize].id) {
-            (IdValue::Valid(x) | IdValue::Damaged(x), IdValue::Valid(y) | IdValue::Damaged(y)) => {
-                (x, y)
-            }
-            _ => return None,
-        };
-        if !crate::compare::one_typing_error(x, y) {
-            return None;
-        }
-        let diffs: Vec<usize> = (0..18).filter(|&i| x[i] != y[i]).collect();
-        match diffs.as_slice() {
-            [i] => Some(format!("第{}位录入错误", i + 1)),
-            [i, j] => Some(format!("第{}、{}位颠倒", i + 1, j + 1)),
-            _ => None,
+        let (x, y) = (&self.recs[a as usize].id, &self.recs[b as usize].id);
+        match crate::compare::id_typing_error(x, y)? {
+            (i, None) => Some(format!("第{}位录入错误", i + 1)),
+            (i, Some(j)) => Some(format!("第{}、{}位颠倒", i + 1, j + 1)),
         }
     }
 
@@ -1284,21 +1393,5 @@ impl Linker {
         self.notes
             .iter()
             .map(|(&i, n)| (self.keys[i as usize].as_str(), n.as_slice()))
-    }
-}
-
-fn compare_id_level(a: &Rec, b: &Rec) -> u8 {
-    match (&a.id, &b.id) {
-        (IdValue::Missing, _) | (_, IdValue::Missing) => 0,
-        (IdValue::Valid(x), IdValue::Valid(y)) if x == y => 1,
-        (IdValue::Valid(x) | IdValue::Damaged(x), IdValue::Valid(y) | IdValue::Damaged(y)) => {
-            if x == y {
-                1
-            } else if crate::compare::one_typing_error(x, y) {
-                2
-            } else {
-                3
-            }
-        }
     }
 }

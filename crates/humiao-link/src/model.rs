@@ -83,8 +83,9 @@ pub fn probability(total_weight: f64) -> f64 {
 /// Typical u values of a county (two random records agreeing at each level), used as a prior so
 /// that a small first import is scored sensibly; a large sample outweighs them.
 const DEFAULT_U: [[f64; MAX_LEVELS]; FIELD_COUNT] = [
-    // citizen ID: exact, one typing error, different
-    [0.0, 1e-6, 1e-5, 1.0, 0.0, 0.0],
+    // citizen ID, between different persons born on the same day (see `Linker::estimate`):
+    // exact, one typing error in the region/birth digits, one in the serial/check, different
+    [0.0, 1e-5, 1e-4, 3e-2, 0.97, 0.0],
     // name: exact, same pinyin, close pinyin, different
     [0.0, 1e-4, 2e-4, 3e-3, 0.997, 0.0],
     // birth date: exact, swapped/±1 day, same month, within a year, different
@@ -128,15 +129,61 @@ pub struct EmResult {
     pub converged: bool,
 }
 
+/// Pairs sharing a citizen ID needed before their agreement on the other fields is trusted as m.
+pub const MIN_ANCHOR_PAIRS: u64 = 200;
+
+/// m of every field but the ID, from the blocked pairs that share a citizen ID ("anchors": the ID
+/// is a national unique identifier, so these are matches without anyone labelling them). None
+/// when there are too few anchors.
+///
+/// Why not EM alone: in a large county most blocked pairs are namesakes born the same year, and
+/// free EM then settles on "same name" as the matching class (m of a different birth date near
+/// 0.8). Anchored m cannot drift there; EM still estimates the ID's own m and the prior.
+pub fn anchored_m(patterns: &FxHashMap<u32, u64>) -> Option<[[f64; MAX_LEVELS]; FIELD_COUNT]> {
+    let id = Field::CitizenId.index();
+    let mut counts = [[0.0; MAX_LEVELS]; FIELD_COUNT];
+    let mut anchors = 0;
+    for (&packed, &count) in patterns {
+        let levels = unpack(packed);
+        if levels[id] != 1 {
+            continue;
+        }
+        anchors += count;
+        for field in Field::ALL {
+            let l = levels[field.index()] as usize;
+            if l != 0 {
+                counts[field.index()][l] += count as f64;
+            }
+        }
+    }
+    if anchors < MIN_ANCHOR_PAIRS {
+        return None;
+    }
+    let mut m = [[0.0; MAX_LEVELS]; FIELD_COUNT];
+    for field in Field::ALL {
+        let f = field.index();
+        let levels = field.levels();
+        // Half a pair per level: a level never seen among anchors is rare, not impossible.
+        let total: f64 = counts[f][1..levels].iter().map(|c| c + 0.5).sum();
+        for l in 1..levels {
+            m[f][l] = (counts[f][l] + 0.5) / total;
+        }
+    }
+    Some(m)
+}
+
 /// EM over identical comparison patterns with their counts.
 ///
 /// Both m and the blocked pairs' own u' are free (blocked non-matches agree far more than random
-/// pairs do); only m is kept, the final u comes from random sampling.
+/// pairs do); only m is kept, the final u comes from random sampling. With `fixed`, the m of every
+/// field but the citizen ID stays as given (see [`anchored_m`]) and EM estimates the rest.
 pub fn expectation_maximisation(
     patterns: &FxHashMap<u32, u64>,
     u_random: &[[f64; MAX_LEVELS]; FIELD_COUNT],
     max_iterations: u32,
+    fixed: Option<&[[f64; MAX_LEVELS]; FIELD_COUNT]>,
 ) -> EmResult {
+    let free = |field: Field| fixed.is_none() || field == Field::CitizenId;
     let pats: Vec<(Levels, f64)> = {
         let mut v: Vec<(u32, u64)> = patterns.iter().map(|(&p, &c)| (p, c)).collect();
         v.sort_unstable();
@@ -151,6 +198,13 @@ pub fn expectation_maximisation(
         let rest = 0.1 / (levels - 2).max(1) as f64;
         for slot in m[f].iter_mut().take(levels).skip(2) {
             *slot = rest;
+        }
+    }
+    if let Some(fixed) = fixed {
+        for field in Field::ALL {
+            if !free(field) {
+                m[field.index()] = fixed[field.index()];
+            }
         }
     }
     let start = m;
@@ -199,6 +253,12 @@ pub fn expectation_maximisation(
             let mt: f64 = m_counts[f][1..levels].iter().sum();
             let ut: f64 = u_counts[f][1..levels].iter().sum();
             for l in 1..levels {
+                if ut > 0.0 {
+                    u[f][l] = u_counts[f][l] / ut;
+                }
+                if !free(field) {
+                    continue;
+                }
                 let new_m = if mt > 0.0 {
                     m_counts[f][l] / mt
                 } else {
@@ -206,9 +266,6 @@ pub fn expectation_maximisation(
                 };
                 change = change.max((new_m - m[f][l]).abs());
                 m[f][l] = new_m;
-                if ut > 0.0 {
-                    u[f][l] = u_counts[f][l] / ut;
-                }
             }
         }
         let new_lambda = if total > 0.0 { matches / total } else { 0.0 };
@@ -247,7 +304,7 @@ mod tests {
             counts[field.index()][1] = 1;
         }
         let u = u_from_counts(&counts);
-        let em = expectation_maximisation(&patterns, &u, 100);
+        let em = expectation_maximisation(&patterns, &u, 100, None);
         assert!(em.converged);
         assert!(
             (em.expected_matches - 1000.0).abs() < 5.0,

@@ -6,7 +6,8 @@
 
 use chrono::NaiveDate;
 use humiao_core::normalize::{
-    normalize_name, parse_address, parse_date, read_citizen_id, IdReading,
+    id_belongs_to_someone_else, newborn_placeholder, normalize_name, parse_address, parse_date,
+    read_citizen_id, IdReading,
 };
 use serde::{Deserialize, Serialize};
 
@@ -34,8 +35,11 @@ pub struct InputRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IdValue {
     Missing,
-    /// Passes the checksum (a converted 15-digit ID included).
+    /// Passes the checksum.
     Valid([u8; 18]),
+    /// A 15-digit ID converted to 18: it has no checksum, so a typing error in it cannot be seen.
+    /// Compared like a valid ID but never a bar to joining a person with a different ID.
+    Unchecked([u8; 18]),
     /// Eighteen characters of the right shape failing the checksum or the birth date: may be repaired
     /// against a candidate's valid ID.
     Damaged([u8; 18]),
@@ -45,7 +49,7 @@ impl IdValue {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Self::Missing => None,
-            Self::Valid(b) | Self::Damaged(b) => std::str::from_utf8(b).ok(),
+            Self::Valid(b) | Self::Unchecked(b) | Self::Damaged(b) => std::str::from_utf8(b).ok(),
         }
     }
 
@@ -53,6 +57,14 @@ impl IdValue {
         match self {
             Self::Valid(b) => Some(b),
             _ => None,
+        }
+    }
+
+    /// The 18 characters of any ID present, checked or not.
+    pub fn bytes(&self) -> Option<&[u8; 18]> {
+        match self {
+            Self::Missing => None,
+            Self::Valid(b) | Self::Unchecked(b) | Self::Damaged(b) => Some(b),
         }
     }
 }
@@ -119,15 +131,26 @@ fn parse_sex(raw: &str) -> Option<u8> {
 /// Normalises one input record. Never fails: problems are returned as notes.
 pub fn prepare(input: &InputRecord, strings: &mut Interner) -> (Rec, Vec<FieldNote>) {
     let mut notes = Vec::new();
-    let (id, id_birth, id_sex) = match read_citizen_id(&input.citizen_id) {
-        IdReading::Valid(c) | IdReading::Converted15(c) => (
-            id_bytes(c.as_str()).map_or(IdValue::Missing, IdValue::Valid),
-            Some(c.birth_date()),
-            Some(match c.sex() {
-                humiao_core::Sex::Male => 1,
-                humiao_core::Sex::Female => 2,
-            }),
-        ),
+    let written_birth =
+        (!input.birth_date.trim().is_empty()).then(|| parse_date(&input.birth_date));
+    let (mut id, mut id_birth, mut id_sex) = match read_citizen_id(&input.citizen_id) {
+        reading @ (IdReading::Valid(_) | IdReading::Converted15(_)) => {
+            let (IdReading::Valid(c) | IdReading::Converted15(c)) = &reading else {
+                unreachable!()
+            };
+            let bytes = id_bytes(c.as_str());
+            (
+                bytes.map_or(IdValue::Missing, |b| match reading {
+                    IdReading::Converted15(_) => IdValue::Unchecked(b),
+                    _ => IdValue::Valid(b),
+                }),
+                Some(c.birth_date()),
+                Some(match c.sex() {
+                    humiao_core::Sex::Male => 1,
+                    humiao_core::Sex::Female => 2,
+                }),
+            )
+        }
         IdReading::Damaged(s) => {
             notes.push(FieldNote {
                 field: NoteField::CitizenId,
@@ -151,13 +174,44 @@ pub fn prepare(input: &InputRecord, strings: &mut Interner) -> (Rec, Vec<FieldNo
         }
         IdReading::Missing => (IdValue::Missing, None, None),
     };
-    let name = normalize_name(&input.name);
-    if name.is_none() && !input.name.trim().is_empty() {
+    // A child's record carrying a parent's ID: the ID is not this person's.
+    if let (Some(Ok(written)), Some(c)) = (
+        &written_birth,
+        id.bytes()
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|s| humiao_core::CitizenId::parse(s).ok()),
+    ) {
+        if matches!(id, IdValue::Valid(_) | IdValue::Unchecked(_))
+            && id_belongs_to_someone_else(&c, written.date)
+        {
+            notes.push(FieldNote {
+                field: NoteField::CitizenId,
+                message: format!(
+                    "身份证号（{}）所含出生日期与本人出生日期相差一代人，疑为监护人证件，不作本人身份证号",
+                    mask(c.as_str())
+                ),
+            });
+            id = IdValue::Missing;
+            id_birth = None;
+            id_sex = None;
+        }
+    }
+    let newborn = newborn_placeholder(&input.name);
+    let name = if newborn.is_some() {
+        None
+    } else {
+        normalize_name(&input.name)
+    };
+    if name.is_none() && newborn.is_none() && !input.name.trim().is_empty() {
         notes.push(FieldNote {
             field: NoteField::Name,
             message: "姓名无法识别，按缺失处理".into(),
         });
     }
+    let placeholder_sex = newborn.as_ref().and_then(|n| n.sex).map(|s| match s {
+        humiao_core::Sex::Male => 1,
+        humiao_core::Sex::Female => 2,
+    });
     let sex = match parse_sex(&input.sex) {
         Some(s) => s,
         None => {
@@ -167,21 +221,18 @@ pub fn prepare(input: &InputRecord, strings: &mut Interner) -> (Rec, Vec<FieldNo
                     message: format!("性别“{}”无法识别，按缺失处理", input.sex.trim()),
                 });
             }
-            id_sex.unwrap_or(0)
+            placeholder_sex.or(id_sex).unwrap_or(0)
         }
     };
-    let (birth, birth_alt) = if input.birth_date.trim().is_empty() {
-        (id_birth, None)
-    } else {
-        match parse_date(&input.birth_date) {
-            Ok(d) => (Some(d.date), d.swapped),
-            Err(e) => {
-                notes.push(FieldNote {
-                    field: NoteField::BirthDate,
-                    message: format!("出生日期：{e}，按缺失处理"),
-                });
-                (id_birth, None)
-            }
+    let (birth, birth_alt) = match written_birth {
+        None => (id_birth, None),
+        Some(Ok(d)) => (Some(d.date), d.swapped),
+        Some(Err(e)) => {
+            notes.push(FieldNote {
+                field: NoteField::BirthDate,
+                message: format!("出生日期：{e}，按缺失处理"),
+            });
+            (id_birth, None)
         }
     };
     let address = parse_address(&input.address);
@@ -204,13 +255,15 @@ pub fn prepare(input: &InputRecord, strings: &mut Interner) -> (Rec, Vec<FieldNo
     });
     let mut parents = [Sym::NONE; 3];
     let mut parents_pinyin = [Sym::NONE; 3];
-    for (slot, parent) in input
-        .parent_names
-        .iter()
-        .filter_map(|p| normalize_name(p))
-        .take(3)
-        .enumerate()
-    {
+    let named_parents = input.parent_names.iter().filter_map(|p| normalize_name(p));
+    // The parent a newborn placeholder names, unless the record lists that parent already.
+    let placeholder_parent = newborn.map(|n| n.parent).filter(|p| {
+        !input
+            .parent_names
+            .iter()
+            .any(|q| normalize_name(q).as_ref() == Some(p))
+    });
+    for (slot, parent) in named_parents.chain(placeholder_parent).take(3).enumerate() {
         parents[slot] = strings.intern(&parent.text);
         parents_pinyin[slot] = strings.intern(&parent.pinyin);
     }

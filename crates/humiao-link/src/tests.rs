@@ -286,6 +286,69 @@ fn with_hard_cases() -> Linker {
         "护苗县城关镇湖滨社区9号",
         &["何军", "冯敏"],
     ));
+    // A newborn written before being named, as the mother's name plus 之子.
+    records.push(rec(
+        "nb-1",
+        &id((2024, 4, 2), 51),
+        "韩一鸣",
+        "2024-04-02",
+        "护苗县城关镇东门村30号",
+        &["韩涛", "宋佳"],
+    ));
+    records.push(rec(
+        "nb-2",
+        "",
+        "宋佳之子",
+        "20240402",
+        "护苗县城关镇东门村",
+        &[],
+    ));
+    // A child's clinic record carrying the mother's ID: it is the child's record all the same.
+    let mother = id((1990, 2, 2), 62);
+    records.push(rec(
+        "gid-1",
+        &id((2019, 6, 6), 61),
+        "钱雨萱",
+        "2019-06-06",
+        "护苗县城关镇西山村20号",
+        &["钱亮", "鲁静"],
+    ));
+    records.push(rec(
+        "gid-m",
+        &mother,
+        "鲁静",
+        "1990-02-02",
+        "护苗县城关镇西山村20号",
+        &[],
+    ));
+    records.push(rec(
+        "gid-2",
+        &mother,
+        "钱雨萱",
+        "2019-06-06",
+        "护苗县城关镇西山村",
+        &["鲁静"],
+    ));
+    // A legacy 15-digit ID (no checksum) with one mistyped region digit.
+    let old = id((1950, 3, 3), 71);
+    let mut legacy = format!("{}{}", &old[..6], &old[8..17]);
+    legacy.replace_range(4..5, "8");
+    records.push(rec(
+        "old-1",
+        &old,
+        "曹桂英",
+        "1950-03-03",
+        "护苗县城关镇南塘村11号",
+        &[],
+    ));
+    records.push(rec(
+        "old-2",
+        &legacy,
+        "曹桂英",
+        "1950年3月3日",
+        "护苗县城关镇南塘村",
+        &[],
+    ));
     // A malformed record: nothing aborts.
     records.push(rec(
         "bad",
@@ -316,11 +379,23 @@ fn hard_cases_get_the_expected_decision() {
     assert!(same("trad-1", "trad-2"), "traditional and simplified");
     assert!(same("swap-1", "swap-2"), "transposed ID digits");
     assert!(same("py-1", "py-2"), "pinyin-only name");
+    assert!(same("nb-1", "nb-2"), "newborn placeholder name");
+    assert!(
+        same("gid-1", "gid-2"),
+        "child's record with the mother's ID"
+    );
+    assert!(!same("gid-m", "gid-2"), "the mother is another person");
+    assert!(same("old-1", "old-2"), "15-digit ID with a typing error");
+    // Twins can never be joined (different valid IDs), so they are not for review either.
+    assert!(linker
+        .review_queue()
+        .iter()
+        .all(|p| ![p.a.as_str(), p.b.as_str()].contains(&"twin-b")));
     let why = linker.explain_pair("swap-1", "swap-2").unwrap();
-    assert_eq!(why.fields[0].level, 2, "{why:?}");
+    assert_eq!(why.fields[0].level, 3, "{why:?}");
     assert_eq!(
         why.fields[0].level_label,
-        "相差一处录入错误：第15、16位颠倒"
+        "顺序码或校验码处相差一处：第15、16位颠倒（也可能是同日出生的另一人）"
     );
     assert!(why.probability >= 0.95);
     let twins = linker.explain_pair("twin-a", "twin-b").unwrap();

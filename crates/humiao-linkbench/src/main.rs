@@ -79,6 +79,9 @@ struct LinkArgs {
     /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Also write the clerical-review queue (a,b,probability) to this file.
+    #[arg(long)]
+    review: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -123,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             output: &args.output,
             batch: args.batch.as_deref(),
             threads: args.threads,
+            review: args.review.as_deref(),
         })?,
     }
     Ok(())

@@ -77,11 +77,45 @@ fn write_clusters(linker: &Linker, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The estimated model in a readable form: prior and, per field, m, u and weight by level.
+fn model_summary(model: &humiao_link::Model) -> serde_json::Value {
+    let fields: serde_json::Map<String, serde_json::Value> = humiao_link::Field::ALL
+        .iter()
+        .map(|&f| {
+            let levels: Vec<serde_json::Value> = (1..f.levels())
+                .map(|l| {
+                    serde_json::json!({
+                        "m": model.m[f.index()][l],
+                        "u": model.u[f.index()][l],
+                        "weight": model.weight(f, l as u8),
+                    })
+                })
+                .collect();
+            (f.code().to_string(), serde_json::Value::Array(levels))
+        })
+        .collect();
+    serde_json::json!({ "prior": model.prior, "fields": fields })
+}
+
 pub struct LinkArgs<'a> {
     pub input: &'a Path,
     pub output: &'a Path,
     pub batch: Option<&'a Path>,
     pub threads: usize,
+    /// Where to write the clerical-review queue (`a,b,probability`), for inspection.
+    pub review: Option<&'a Path>,
+}
+
+fn write_review(linker: &Linker, path: &Path) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    writeln!(out, "a,b,probability")?;
+    for pair in linker.review_queue() {
+        writeln!(out, "{},{},{:.4}", pair.a, pair.b, pair.probability)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Links `input` (and then `batch` incrementally) and prints timings as one JSON line on stdout.
@@ -113,6 +147,7 @@ pub fn run(args: &LinkArgs) -> anyhow::Result<()> {
         "refused_id_conflicts": full.refused_id_conflicts,
         "oversized_blocks": full.oversized_blocks,
         "em_iterations": linker.model().map(|m| m.em_iterations),
+        "model": linker.model().map(model_summary),
     });
     if let Some(batch) = args.batch {
         let batch_records = read_records(batch)?;
@@ -126,6 +161,9 @@ pub fn run(args: &LinkArgs) -> anyhow::Result<()> {
         report["batch_link_s"] = serde_json::json!(batch_s);
         report["batch_candidate_pairs"] = serde_json::json!(run.candidate_pairs);
         report["batch_events"] = serde_json::json!(run.events.len());
+    }
+    if let Some(path) = args.review {
+        write_review(&linker, path)?;
     }
     let t = Instant::now();
     write_clusters(&linker, args.output)?;

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use humiao_core::fact::{facts_of_record, Fact};
 use humiao_core::golden::{GoldenField, Observation, SurvivorshipRules};
 use humiao_core::linking::LinkRule;
+use humiao_core::normalize::{id_belongs_to_someone_else, newborn_placeholder};
 use humiao_core::{
     CitizenId, DepartmentRecord, Mention, MentionRole, PersonId, PersonName, RegionCode,
     RelationKind, Sex, SourceRecordId,
@@ -161,6 +162,7 @@ fn golden_record(
     members: &[&MentionAt],
 ) -> Option<NewPerson> {
     let mut obs: BTreeMap<GoldenField, Vec<Observation<SourceRecordId>>> = BTreeMap::new();
+    let mut placeholder_names = Vec::new();
     for m in members {
         let rec = &records[m.record];
         let mut push = |field: GoldenField, value: Option<String>| {
@@ -174,14 +176,34 @@ fn golden_record(
             }
         };
         let mention = &m.mention;
+        // A parent's ID written on a child's record is not the child's (the linker ignores it too).
         push(
             GoldenField::CitizenId,
-            mention.citizen_id.as_ref().map(|c| c.to_string()),
+            mention
+                .citizen_id
+                .as_ref()
+                .filter(|c| {
+                    !mention
+                        .birth_date
+                        .is_some_and(|b| id_belongs_to_someone_else(c, b))
+                })
+                .map(|c| c.to_string()),
         );
-        push(
-            GoldenField::Name,
-            mention.name.as_ref().map(|n| n.to_string()),
-        );
+        // 「王芳之子」 names nobody: a real name from any record wins over it.
+        let name = mention.name.as_ref().map(|n| n.to_string());
+        if name
+            .as_deref()
+            .is_some_and(|n| newborn_placeholder(n).is_some())
+        {
+            placeholder_names.push(Observation {
+                value: name.unwrap_or_default(),
+                department: rec.department,
+                recency: rec.id.0,
+                source: rec.id,
+            });
+        } else {
+            push(GoldenField::Name, name);
+        }
         push(
             GoldenField::Sex,
             mention.sex.map(|s| s.as_str().to_string()),
@@ -202,6 +224,9 @@ fn golden_record(
             push(GoldenField::ResidenceAddress, r.residence_address.clone());
             push(GoldenField::HouseholdNo, Some(r.household_no.clone()));
         }
+    }
+    if !obs.contains_key(&GoldenField::Name) && !placeholder_names.is_empty() {
+        obs.insert(GoldenField::Name, placeholder_names);
     }
     let pick = |field: GoldenField| {
         obs.get(&field)

@@ -174,6 +174,50 @@ pub fn repair_candidates(damaged: &str) -> Vec<(CitizenId, IdRepair)> {
     out
 }
 
+/// Years by which the birth date inside a citizen ID must differ from the record's own birth date
+/// before the ID is taken to be somebody else's: a parent is at least this much older.
+pub const FOREIGN_ID_YEARS: i32 = 12;
+
+/// Whether a valid citizen ID cannot be the record's own because its birth date is a generation
+/// away from the birth date written in the same record — typically a child's clinic or insurance
+/// record carrying the mother's ID. A birth date one typing error from the ID's (a digit, two
+/// adjacent digits swapped) is a typo in the date, not a different person, and does not count.
+pub fn id_belongs_to_someone_else(id: &CitizenId, recorded_birth: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    let in_id = id.birth_date();
+    if (in_id.year() - recorded_birth.year()).abs() < FOREIGN_ID_YEARS {
+        return false;
+    }
+    let a = in_id.format("%Y%m%d").to_string();
+    let b = recorded_birth.format("%Y%m%d").to_string();
+    !one_typing_error(a.as_bytes(), b.as_bytes())
+}
+
+/// Whether two equally long strings differ by exactly one typing error: one character changed, or
+/// two adjacent characters swapped (equal strings do not). Allocation-free: the linker calls it
+/// on every candidate pair holding a damaged ID.
+pub fn one_typing_error(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut first = None;
+    let mut diffs = 0;
+    for i in 0..a.len() {
+        if a[i] != b[i] {
+            diffs += 1;
+            if diffs > 2 {
+                return false;
+            }
+            first.get_or_insert(i);
+        }
+    }
+    match (diffs, first) {
+        (1, _) => true,
+        (2, Some(i)) => i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i],
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

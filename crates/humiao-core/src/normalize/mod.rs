@@ -18,8 +18,14 @@ mod tests;
 
 pub use address::{parse_address, AddressAgreement, AddressParts};
 pub use date::{date_relation, parse_date, DateError, DateRelation, ParsedDate};
-pub use id_repair::{read_citizen_id, repair_against, repair_candidates, IdReading, IdRepair};
-pub use name::{jaro_winkler, normalize_name, pinyin_of, to_simplified, NormalName};
+pub use id_repair::{
+    id_belongs_to_someone_else, one_typing_error, read_citizen_id, repair_against,
+    repair_candidates, IdReading, IdRepair, FOREIGN_ID_YEARS,
+};
+pub use name::{
+    jaro_winkler, newborn_placeholder, normalize_name, pinyin_of, to_simplified, NewbornName,
+    NormalName,
+};
 
 /// Full-width ASCII (`！` to `～`) and the ideographic space to their half-width forms.
 pub(crate) fn half_width(c: char) -> char {

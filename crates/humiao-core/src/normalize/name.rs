@@ -533,6 +533,52 @@ fn jaro_of(a: &[char], b: &[char], a_matched: &mut [bool], b_matched: &mut [bool
     (m / a.len() as f64 + m / b.len() as f64 + (m - t) / m) / 3.0
 }
 
+/// A newborn written before being named (新生儿临时名): 「母亲姓名之子」, 「王芳之女」, 「王芳之婴」.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewbornName {
+    /// The parent named in the placeholder (almost always the mother).
+    pub parent: NormalName,
+    /// The sex the placeholder states: 之子/之男 male, 之女 female; None for 之婴/之儿.
+    pub sex: Option<crate::Sex>,
+}
+
+/// Suffixes after 之 that make a newborn placeholder, with the sex each states. Longer ones first.
+const NEWBORN_SUFFIXES: [(&str, Option<crate::Sex>); 11] = [
+    ("之男婴", Some(crate::Sex::Male)),
+    ("之女婴", Some(crate::Sex::Female)),
+    ("之长子", Some(crate::Sex::Male)),
+    ("之长女", Some(crate::Sex::Female)),
+    ("之次子", Some(crate::Sex::Male)),
+    ("之次女", Some(crate::Sex::Female)),
+    ("之子", Some(crate::Sex::Male)),
+    ("之女", Some(crate::Sex::Female)),
+    ("之男", Some(crate::Sex::Male)),
+    ("之婴", None),
+    ("之儿", None),
+];
+
+/// Reads a newborn placeholder name, or None when `raw` is not one.
+///
+/// Why: birth and vaccination records are written before the baby is named, as the mother's name
+/// plus 之子/之女. Compared as a name, 「王芳之子」 would count against the child's real name and
+/// its "surname" would be the mother's; read as a placeholder, the name is unknown and the mother's
+/// name and the stated sex become evidence instead.
+pub fn newborn_placeholder(raw: &str) -> Option<NewbornName> {
+    let name = normalize_name(raw)?;
+    if name.pinyin_only {
+        return None;
+    }
+    let (parent, sex) = NEWBORN_SUFFIXES.iter().find_map(|(suffix, sex)| {
+        let parent = name.text.strip_suffix(suffix)?;
+        // A parent's name has at least two characters: 「之子」 alone or 「王之子」 is not a placeholder.
+        (parent.chars().count() >= 2).then_some((parent, *sex))
+    })?;
+    Some(NewbornName {
+        parent: normalize_name(parent)?,
+        sex,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

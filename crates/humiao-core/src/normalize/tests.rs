@@ -81,3 +81,32 @@ proptest! {
         prop_assert_eq!(rewrite_in_place(s.clone(), f), expected);
     }
 }
+
+#[test]
+fn newborn_placeholders_name_the_parent_and_the_sex() {
+    let n = newborn_placeholder("冯晓雪之子").unwrap();
+    assert_eq!(n.parent.text, "冯晓雪");
+    assert_eq!(n.sex, Some(crate::Sex::Male));
+    let n = newborn_placeholder(" 馮曉雪 之女 ").unwrap();
+    assert_eq!(n.parent.text, "冯晓雪");
+    assert_eq!(n.sex, Some(crate::Sex::Female));
+    assert_eq!(newborn_placeholder("李敏之婴").unwrap().sex, None);
+    // Real names, and too short to hold a parent's name.
+    for name in ["王子", "李之女", "之子", "张子涵", "Wang Zhizi", ""] {
+        assert!(newborn_placeholder(name).is_none(), "{name}");
+    }
+}
+
+#[test]
+fn an_id_a_generation_older_than_the_record_is_someone_elses() {
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let mother = crate::CitizenId::from_parts("330199", date(1988, 8, 11), 6).unwrap();
+    assert!(id_belongs_to_someone_else(&mother, date(2021, 5, 20)));
+    // Typos in the written date, or a near date, are not another person.
+    assert!(!id_belongs_to_someone_else(&mother, date(1988, 8, 11)));
+    assert!(!id_belongs_to_someone_else(&mother, date(1989, 8, 11)));
+    assert!(!id_belongs_to_someone_else(&mother, date(1998, 8, 11)));
+    let older = crate::CitizenId::from_parts("330199", date(1958, 1, 9), 3).unwrap();
+    assert!(!id_belongs_to_someone_else(&older, date(1985, 1, 9)));
+    assert!(id_belongs_to_someone_else(&older, date(1985, 2, 9)));
+}
