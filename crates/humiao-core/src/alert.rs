@@ -149,6 +149,9 @@ fn category_alert(category: Category) -> (Severity, &'static str) {
             (Severity::High, "儿童保障情况发生变化，请尽快走访核实")
         }
         Category::EntitledNotReceiving => (Severity::High, "疑似应保未保，请走访核实并协助申请"),
+        Category::ReceivingNotEntitled => {
+            (Severity::Medium, "疑似不应保而保，请核实情况并告知家庭")
+        }
         Category::RuralLeftBehind => (Severity::Medium, "儿童监护情况发生变化，请走访了解"),
     }
 }

@@ -24,14 +24,17 @@ pub enum Category {
     RuralLeftBehind,
     /// 应保未保: entitled to an allowance, no payment on record.
     EntitledNotReceiving,
+    /// 不应保而保: an allowance still paid, no longer entitled.
+    ReceivingNotEntitled,
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [
+    pub const ALL: [Category; 5] = [
         Self::Orphan,
         Self::DeFactoUnsupported,
         Self::RuralLeftBehind,
         Self::EntitledNotReceiving,
+        Self::ReceivingNotEntitled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Category {
             Self::DeFactoUnsupported => "de_facto_unsupported",
             Self::RuralLeftBehind => "rural_left_behind",
             Self::EntitledNotReceiving => "entitled_not_receiving",
+            Self::ReceivingNotEntitled => "receiving_not_entitled",
         }
     }
 
@@ -53,6 +57,7 @@ impl Category {
             Self::DeFactoUnsupported => "事实无人抚养儿童",
             Self::RuralLeftBehind => "农村留守儿童",
             Self::EntitledNotReceiving => "应保未保",
+            Self::ReceivingNotEntitled => "不应保而保",
         }
     }
 
@@ -62,7 +67,9 @@ impl Category {
             Self::Orphan => "国办发〔2010〕54号",
             Self::DeFactoUnsupported => "民发〔2019〕62号；民发〔2020〕125号",
             Self::RuralLeftBehind => "国发〔2016〕13号",
-            Self::EntitledNotReceiving => "民发〔2019〕62号；国办发〔2010〕54号",
+            Self::EntitledNotReceiving | Self::ReceivingNotEntitled => {
+                "民发〔2019〕62号；国办发〔2010〕54号"
+            }
         }
     }
 }

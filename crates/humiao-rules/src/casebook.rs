@@ -1,0 +1,266 @@
+//! Case books: a family's facts and the categories a pack must give them, in TOML, so the centre
+//! can test a pack before activating it (`humiao rules test PACK BOOK`).
+//!
+//! ```toml
+//! [[case]]
+//! name = "父母双亡 → 孤儿"
+//! as_of = "2026-11-22"
+//! child = { birth = "2015-03-01", sex = "male", rural = true }
+//! father = [{ type = "death", from = "2020-01-01" }]
+//! mother = [{ type = "death", from = "2021-01-01" }]
+//! expect = ["orphan", "entitled_not_receiving"]
+//! expect_undetermined = []                   # optional
+//! expect_monthly_fen = { orphan_allowance = 162000 }   # optional
+//! ```
+//!
+//! A parent left out is unknown to the data; `father = []` is a known father with no facts.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::person::{Person, PersonId, PersonName, SourceRecordId};
+use humiao_core::policy::{Category, ChildCase, ParentFacts};
+use humiao_core::Sex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::pack::{PackError, PackErrors, RulePack};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBook {
+    #[serde(rename = "case", default)]
+    cases: Vec<Spanned<RawCase>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: String,
+    as_of: NaiveDate,
+    child: RawChild,
+    #[serde(default)]
+    child_facts: Vec<RawFact>,
+    #[serde(default)]
+    father: Option<Vec<RawFact>>,
+    #[serde(default)]
+    mother: Option<Vec<RawFact>>,
+    expect: Vec<String>,
+    #[serde(default)]
+    expect_undetermined: Option<Vec<String>>,
+    #[serde(default)]
+    expect_monthly_fen: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChild {
+    birth: NaiveDate,
+    #[serde(default = "default_sex")]
+    sex: String,
+    #[serde(default)]
+    rural: bool,
+}
+
+fn default_sex() -> String {
+    "male".into()
+}
+
+#[derive(Debug, Deserialize)]
+struct RawFact {
+    #[serde(flatten)]
+    kind: FactKind,
+    #[serde(default)]
+    from: Option<NaiveDate>,
+    #[serde(default)]
+    to: Option<NaiveDate>,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    pub name: String,
+    pub line: usize,
+    /// Empty when the case passed; otherwise each difference in words.
+    pub failures: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookReport {
+    pub cases: Vec<CaseResult>,
+}
+
+impl BookReport {
+    pub fn passed(&self) -> usize {
+        self.cases.iter().filter(|c| c.failures.is_empty()).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.cases.len() - self.passed()
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+fn facts(raw: &[RawFact], person: i64, next_source: &mut i64) -> Vec<Fact> {
+    raw.iter()
+        .map(|f| {
+            *next_source += 1;
+            Fact {
+                person: PersonId(person),
+                kind: f.kind.clone(),
+                valid_from: f.from,
+                valid_to: f.to,
+                source: SourceRecordId(*next_source),
+            }
+        })
+        .collect()
+}
+
+fn codes(list: &[String], file: &str, line: usize) -> Result<Vec<Category>, PackError> {
+    list.iter()
+        .map(|c| {
+            Category::parse(c).ok_or_else(|| PackError {
+                file: file.to_string(),
+                line,
+                column: 1,
+                problem: format!("未知类别代码“{c}”"),
+            })
+        })
+        .collect()
+}
+
+fn names(list: &[Category]) -> String {
+    if list.is_empty() {
+        return "（无）".into();
+    }
+    list.iter()
+        .map(|c| format!("{}({})", c.label_zh(), c.code()))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Runs every case of a book against `pack`. A malformed book is an error naming file and line;
+/// a case whose outcome differs is a failure in the report.
+pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackErrors> {
+    let book: RawBook = toml::from_str(text).map_err(|e| {
+        let line = line_of(text, e.span().map_or(0, |s| s.start));
+        PackErrors(vec![PackError {
+            file: file.to_string(),
+            line,
+            column: 1,
+            problem: format!("案例集格式错误：{}", e.message()),
+        }])
+    })?;
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for spanned in &book.cases {
+        let line = line_of(text, spanned.span().start);
+        let case = spanned.get_ref();
+        let expected = match codes(&case.expect, file, line) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let expected_undetermined = match case
+            .expect_undetermined
+            .as_deref()
+            .map(|u| codes(u, file, line))
+            .transpose()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let Some(sex) = Sex::parse(&case.child.sex).or(match case.child.sex.as_str() {
+            "male" => Some(Sex::Male),
+            "female" => Some(Sex::Female),
+            _ => None,
+        }) else {
+            errors.push(PackError {
+                file: file.to_string(),
+                line,
+                column: 1,
+                problem: format!("性别“{}”应为 male 或 female", case.child.sex),
+            });
+            continue;
+        };
+        let child = Person {
+            id: PersonId(1),
+            citizen_id: None,
+            name: PersonName::parse("案例儿童").expect("a valid name"),
+            sex,
+            birth_date: case.child.birth,
+            hukou_region: None,
+            hukou_address: None,
+            residence_grid: None,
+            residence_address: None,
+            household_no: None,
+        };
+        let mut source = 0;
+        let child_facts = facts(&case.child_facts, 1, &mut source);
+        let father = case.father.as_deref().map(|f| facts(f, 2, &mut source));
+        let mother = case.mother.as_deref().map(|f| facts(f, 3, &mut source));
+        let child_case = ChildCase {
+            child: &child,
+            child_facts: &child_facts,
+            father: father.as_deref().map(|facts| ParentFacts { facts }),
+            mother: mother.as_deref().map(|facts| ParentFacts { facts }),
+            registered_rural: case.child.rural,
+        };
+        let outcome = pack.assess(&child_case, case.as_of);
+        let mut failures = Vec::new();
+        let mut got = outcome.categories();
+        got.sort();
+        got.dedup();
+        let mut want = expected;
+        want.sort();
+        want.dedup();
+        if got != want {
+            failures.push(format!("类别应为 {}，实际为 {}", names(&want), names(&got)));
+        }
+        if let Some(mut want_u) = expected_undetermined {
+            let mut got_u: Vec<Category> =
+                outcome.undetermined.iter().map(|u| u.category).collect();
+            got_u.sort();
+            want_u.sort();
+            if got_u != want_u {
+                failures.push(format!(
+                    "无法判定的类别应为 {}，实际为 {}",
+                    names(&want_u),
+                    names(&got_u)
+                ));
+            }
+        }
+        for (code, want_fen) in &case.expect_monthly_fen {
+            let got_fen = outcome
+                .entitlements
+                .iter()
+                .find(|e| &e.code == code && e.payable)
+                .and_then(|e| e.monthly_fen);
+            if got_fen != Some(*want_fen) {
+                failures.push(format!(
+                    "待遇 {code} 月标准应为 {want_fen} 分，实际为 {}",
+                    got_fen.map_or("（无）".into(), |f| format!("{f} 分"))
+                ));
+            }
+        }
+        cases.push(CaseResult {
+            name: case.name.clone(),
+            line,
+            failures,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(PackErrors(errors));
+    }
+    Ok(BookReport { cases })
+}

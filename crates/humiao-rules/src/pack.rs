@@ -1,0 +1,833 @@
+//! Rule packs: the TOML format, loading, validation with file/line/column, parameters with
+//! effective dates, and a local pack overriding the national one.
+//!
+//! ```toml
+//! [pack]
+//! name = "national"            # a local pack: name = "some-county", extends = "national"
+//! version = "2026.1"
+//! title = "全国基线"
+//!
+//! [parameters.adult_age]
+//! label = "成年年龄（周岁）"
+//! values = [{ from = "1900-01-01", value = 18 }]
+//!
+//! [functions.parent_condition]      # a named condition over a person
+//! params = ["p"]
+//! when = "p.dead or p.custody_months >= condition_min_months"
+//!
+//! [categories.orphan]              # a category the software knows, by its code
+//! policy = "国办发〔2010〕54号"
+//! when = "age < adult_age and father.dead and mother.dead"
+//!
+//! [entitlements.orphan_allowance]  # an allowance the category gives, paid as `payment`
+//! label = "孤儿基本生活费"
+//! policy = "国办发〔2010〕54号"
+//! when = "category.orphan"
+//! payment = "orphan_allowance"
+//! monthly_fen = "orphan_allowance_fen"
+//! group = "basic_living"           # within a group only the highest amount is paid (就高不就低)
+//! ```
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use humiao_core::policy::Category;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::compile::{compile, CompileError, Node, Scope};
+use crate::expr::parse;
+use crate::value::{Type, Value};
+use crate::vocab;
+
+/// A problem in a pack, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {problem}")]
+pub struct PackError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub problem: String,
+}
+
+/// All problems found in a pack (validation does not stop at the first).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct PackErrors(pub Vec<PackError>);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    pack: RawHeader,
+    #[serde(default)]
+    parameters: BTreeMap<String, Spanned<RawParameter>>,
+    #[serde(default)]
+    functions: BTreeMap<String, Spanned<RawFunction>>,
+    #[serde(default)]
+    categories: BTreeMap<String, Spanned<RawCategory>>,
+    #[serde(default)]
+    entitlements: BTreeMap<String, Spanned<RawEntitlement>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: String,
+    version: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    extends: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    label: String,
+    #[serde(default)]
+    unit: Option<String>,
+    values: Vec<Spanned<RawDated>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDated {
+    from: Spanned<String>,
+    value: Spanned<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    #[serde(default)]
+    label: Option<String>,
+    params: Vec<String>,
+    when: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    policy: String,
+    when: Spanned<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntitlement {
+    label: String,
+    policy: String,
+    when: Spanned<String>,
+    payment: Spanned<String>,
+    monthly_fen: Spanned<String>,
+    #[serde(default)]
+    group: Option<String>,
+}
+
+/// A parameter: its values over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub label: String,
+    pub unit: Option<String>,
+    pub ty: Type,
+    /// (effective from, value), sorted by date.
+    pub values: Vec<(NaiveDate, Value)>,
+}
+
+impl Parameter {
+    /// The value in force on `date`: the latest whose `from` is on or before it.
+    pub fn value_on(&self, date: NaiveDate) -> Value {
+        self.values
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= date)
+            .map_or(Value::Unknown, |(_, v)| v.clone())
+    }
+}
+
+/// A rule's text as written and the compiled form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub source: String,
+    pub node: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub label: Option<String>,
+    pub params: Vec<String>,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryRule {
+    pub category: Category,
+    pub policy: String,
+    pub note: Option<String>,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entitlement {
+    pub code: String,
+    pub label: String,
+    pub policy: String,
+    pub rule: Rule,
+    /// The assistance type code its payments carry.
+    pub payment: String,
+    pub monthly_fen: Rule,
+    pub group: Option<String>,
+}
+
+/// A validated, compiled pack (a local pack already merged over its base).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulePack {
+    pub name: String,
+    pub version: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Names of the packs it is made of, base first.
+    pub layers: Vec<String>,
+    pub parameters: Vec<Parameter>,
+    pub functions: Vec<Function>,
+    /// In evaluation order: a category comes after those it refers to.
+    pub categories: Vec<CategoryRule>,
+    pub entitlements: Vec<Entitlement>,
+}
+
+impl RulePack {
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    pub fn category_index(&self, c: Category) -> Option<usize> {
+        self.categories.iter().position(|r| r.category == c)
+    }
+}
+
+/// Parameters the engine itself needs, with their type.
+pub const REQUIRED_PARAMETERS: [(&str, Type); 1] = [("payment_lookback_months", Type::Int)];
+
+/// Categories decided from entitlements and payments, not by a pack rule.
+pub const DERIVED_CATEGORIES: [Category; 2] = [
+    Category::EntitledNotReceiving,
+    Category::ReceivingNotEntitled,
+];
+
+/// One source file of a pack.
+#[derive(Debug, Clone)]
+pub struct PackSource<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+struct Errors<'a> {
+    source: &'a PackSource<'a>,
+    list: Vec<PackError>,
+}
+
+impl Errors<'_> {
+    fn at(&mut self, offset: usize, problem: impl Into<String>) {
+        let (line, column) = line_col(self.source.text, offset);
+        self.list.push(PackError {
+            file: self.source.file.to_string(),
+            line,
+            column,
+            problem: problem.into(),
+        });
+    }
+
+    /// An error inside a rule string: `span` is the TOML string's span, `inner` the byte offset
+    /// inside the rule text.
+    fn in_rule(&mut self, span: &Range<usize>, inner: usize, problem: impl Into<String>) {
+        let raw = self.source.text.get(span.clone()).unwrap_or("");
+        // Skip the opening quote(s) and, for a multi-line string, the newline after them.
+        let mut skip = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            3
+        } else {
+            1
+        };
+        if skip == 3 && raw[3..].starts_with('\n') {
+            skip += 1;
+        } else if skip == 3 && raw[3..].starts_with("\r\n") {
+            skip += 2;
+        }
+        self.at(span.start + skip + inner, problem);
+    }
+}
+
+/// Parses one pack file (TOML) without compiling its rules.
+fn read(source: &PackSource) -> Result<RawPack, PackErrors> {
+    toml::from_str::<RawPack>(source.text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_col(source.text, offset);
+        PackErrors(vec![PackError {
+            file: source.file.to_string(),
+            line,
+            column,
+            problem: format!("TOML 格式错误：{}", e.message()),
+        }])
+    })
+}
+
+fn param_value(v: &toml::Value) -> Option<(Value, Type)> {
+    Some(match v {
+        toml::Value::Integer(i) => (Value::Int(*i), Type::Int),
+        toml::Value::Boolean(b) => (Value::Bool(*b), Type::Bool),
+        toml::Value::String(s) => (Value::Str(s.clone()), Type::Str),
+        toml::Value::Array(items) => {
+            let values: Option<Vec<(Value, Type)>> = items.iter().map(param_value).collect();
+            let values = values?;
+            let first = values.first()?.1;
+            if values.iter().any(|(_, t)| *t != first) {
+                return None;
+            }
+            let ty = vocab::list_type(first)?;
+            (
+                Value::List(values.into_iter().map(|(v, _)| v).collect()),
+                ty,
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// Which pack a name came from, for error locations after merging.
+#[derive(Clone, Copy)]
+struct Origin(usize);
+
+/// Loads a pack from its layers (base first, e.g. the national pack then a local override),
+/// validates everything and compiles the rules. Every problem found is reported.
+pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
+    let mut raws = Vec::new();
+    let mut all_errors = Vec::new();
+    for source in layers {
+        match read(source) {
+            Ok(raw) => raws.push(raw),
+            Err(e) => all_errors.extend(e.0),
+        }
+    }
+    if !all_errors.is_empty() {
+        return Err(PackErrors(all_errors));
+    }
+    let mut errors: Vec<Errors> = layers
+        .iter()
+        .map(|s| Errors {
+            source: s,
+            list: Vec::new(),
+        })
+        .collect();
+    // A later layer must extend the one before it.
+    for (i, raw) in raws.iter().enumerate().skip(1) {
+        let base = &raws[i - 1].pack.name;
+        match &raw.pack.extends {
+            Some(ext) if ext.get_ref() == base => {}
+            Some(ext) => errors[i].at(
+                ext.span().start,
+                format!(
+                    "extends = \"{}\"，但它叠加在规则包“{base}”之上",
+                    ext.get_ref()
+                ),
+            ),
+            None => errors[i].at(0, format!("本地规则包须写明 extends = \"{base}\"")),
+        }
+    }
+    if let Some(ext) = &raws[0].pack.extends {
+        errors[0].at(
+            ext.span().start,
+            format!("规则包扩展“{}”，但没有提供该基础规则包", ext.get_ref()),
+        );
+    }
+
+    // Merge: a later layer replaces a whole entry of the same name; a parameter's values are
+    // replaced as a whole too (a local pack states its own history).
+    let mut params: BTreeMap<String, (Origin, &Spanned<RawParameter>)> = BTreeMap::new();
+    let mut functions: BTreeMap<String, (Origin, &Spanned<RawFunction>)> = BTreeMap::new();
+    let mut categories: BTreeMap<String, (Origin, &Spanned<RawCategory>)> = BTreeMap::new();
+    let mut entitlements: BTreeMap<String, (Origin, &Spanned<RawEntitlement>)> = BTreeMap::new();
+    for (i, raw) in raws.iter().enumerate() {
+        for (k, v) in &raw.parameters {
+            params.insert(k.clone(), (Origin(i), v));
+        }
+        for (k, v) in &raw.functions {
+            functions.insert(k.clone(), (Origin(i), v));
+        }
+        for (k, v) in &raw.categories {
+            categories.insert(k.clone(), (Origin(i), v));
+        }
+        for (k, v) in &raw.entitlements {
+            entitlements.insert(k.clone(), (Origin(i), v));
+        }
+    }
+
+    // Parameters.
+    let mut parameters = Vec::new();
+    for (name, (origin, spanned)) in &params {
+        let e = &mut errors[origin.0];
+        let raw = spanned.get_ref();
+        if vocab::top_var(name).is_some() || vocab::builtin(name).is_some() || name == "category" {
+            e.at(
+                spanned.span().start,
+                format!("参数名“{name}”与内置名称重复"),
+            );
+            continue;
+        }
+        let mut values = Vec::new();
+        let mut ty = None;
+        for dated in &raw.values {
+            let d = dated.get_ref();
+            let Ok(from) = NaiveDate::parse_from_str(d.from.get_ref(), "%Y-%m-%d") else {
+                e.at(
+                    d.from.span().start,
+                    format!("参数 {name}：生效日期“{}”应为 YYYY-MM-DD", d.from.get_ref()),
+                );
+                continue;
+            };
+            let Some((value, t)) = param_value(d.value.get_ref()) else {
+                e.at(
+                    d.value.span().start,
+                    format!("参数 {name}：取值只能是整数、文字、是/否或同类型的列表"),
+                );
+                continue;
+            };
+            match ty {
+                None => ty = Some(t),
+                Some(prev) if prev != t => {
+                    e.at(
+                        d.value.span().start,
+                        format!(
+                            "参数 {name}：各时期取值类型不一致（{}与{}）",
+                            prev.name_zh(),
+                            t.name_zh()
+                        ),
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+            if values.iter().any(|(f, _)| *f == from) {
+                e.at(
+                    d.from.span().start,
+                    format!("参数 {name}：生效日期 {from} 重复"),
+                );
+                continue;
+            }
+            values.push((from, value));
+        }
+        let Some(ty) = ty else {
+            e.at(spanned.span().start, format!("参数 {name} 没有任何取值"));
+            continue;
+        };
+        values.sort_by_key(|(d, _)| *d);
+        parameters.push(Parameter {
+            name: name.clone(),
+            label: raw.label.clone(),
+            unit: raw.unit.clone(),
+            ty,
+            values,
+        });
+    }
+    for (name, ty) in REQUIRED_PARAMETERS {
+        match parameters.iter().find(|p| p.name == name) {
+            Some(p) if p.ty != ty => errors[0].at(0, format!("参数 {name} 应为{}", ty.name_zh())),
+            Some(_) => {}
+            None => errors[raws.len() - 1].at(0, format!("缺少必需的参数 {name}")),
+        }
+    }
+
+    // Category codes.
+    let mut category_order: Vec<(Category, String)> = Vec::new();
+    for (code, (origin, spanned)) in &categories {
+        match Category::parse(code) {
+            Some(c) if DERIVED_CATEGORIES.contains(&c) => errors[origin.0].at(
+                spanned.span().start,
+                format!("类别 {code} 由待遇与发放记录自动判定，不能写规则"),
+            ),
+            Some(c) => category_order.push((c, code.clone())),
+            None => errors[origin.0].at(
+                spanned.span().start,
+                format!(
+                    "未知类别代码“{code}”；可写规则的类别有：{}",
+                    Category::ALL
+                        .iter()
+                        .filter(|c| !DERIVED_CATEGORIES.contains(c))
+                        .map(|c| c.code())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            ),
+        }
+    }
+
+    // The scope every rule compiles in.
+    let mut scope = Scope::default();
+    for (i, p) in parameters.iter().enumerate() {
+        scope.params.insert(p.name.as_str(), (i, p.ty));
+    }
+    for (i, (_, code)) in category_order.iter().enumerate() {
+        scope.categories.insert(code.as_str(), i);
+    }
+    let function_names: Vec<&String> = functions.keys().collect();
+    for (i, (name, (_, f))) in functions.iter().enumerate() {
+        // Pack functions return a condition; checked below.
+        scope
+            .functions
+            .insert(name.as_str(), (i, f.get_ref().params.len(), Type::Bool));
+    }
+
+    // Functions (may call functions defined before or after, but not themselves).
+    let mut compiled_functions = Vec::new();
+    for (name, (origin, spanned)) in &functions {
+        let raw = spanned.get_ref();
+        let e = &mut errors[origin.0];
+        if vocab::top_var(name).is_some() || vocab::builtin(name).is_some() {
+            e.at(
+                spanned.span().start,
+                format!("函数名“{name}”与内置名称重复"),
+            );
+        }
+        let locals: Vec<&str> = raw.params.iter().map(String::as_str).collect();
+        let rule = compile_rule(
+            &mut scope,
+            e,
+            &raw.when,
+            locals,
+            Type::Bool,
+            &format!("函数 {name}"),
+        );
+        compiled_functions.push(rule.map(|rule| Function {
+            name: name.clone(),
+            label: raw.label.clone(),
+            params: raw.params.clone(),
+            rule,
+        }));
+    }
+    // No recursion: a function may not reach itself.
+    let calls: Vec<Vec<usize>> = compiled_functions
+        .iter()
+        .map(|f| f.as_ref().map_or(Vec::new(), |f| called(&f.rule.node)))
+        .collect();
+    for (i, name) in function_names.iter().enumerate() {
+        if reaches(&calls, i, i) {
+            let (origin, spanned) = &functions[*name];
+            errors[origin.0].at(
+                spanned.get_ref().when.span().start,
+                format!("函数 {name} 直接或间接调用了自身"),
+            );
+        }
+    }
+
+    // Categories.
+    let mut compiled_categories = Vec::new();
+    for (category, code) in &category_order {
+        let (origin, spanned) = categories[code];
+        let raw = spanned.get_ref();
+        let rule = compile_rule(
+            &mut scope,
+            &mut errors[origin.0],
+            &raw.when,
+            Vec::new(),
+            Type::Bool,
+            &format!("类别 {code}"),
+        );
+        compiled_categories.push(rule.map(|rule| CategoryRule {
+            category: *category,
+            policy: raw.policy.clone(),
+            note: raw.note.clone(),
+            rule,
+        }));
+    }
+
+    // Entitlements.
+    let mut compiled_entitlements = Vec::new();
+    for (code, (origin, spanned)) in &entitlements {
+        let raw = spanned.get_ref();
+        let e = &mut errors[origin.0];
+        if !vocab::ASSISTANCE_CODES.contains(&raw.payment.get_ref().as_str()) {
+            e.at(
+                raw.payment.span().start,
+                format!(
+                    "待遇 {code}：发放类型“{}”未知；可用的有：{}",
+                    raw.payment.get_ref(),
+                    vocab::ASSISTANCE_CODES.join("、")
+                ),
+            );
+        }
+        let rule = compile_rule(
+            &mut scope,
+            e,
+            &raw.when,
+            Vec::new(),
+            Type::Bool,
+            &format!("待遇 {code}"),
+        );
+        let amount = compile_rule(
+            &mut scope,
+            e,
+            &raw.monthly_fen,
+            Vec::new(),
+            Type::Int,
+            &format!("待遇 {code} 的月发放标准"),
+        );
+        if let (Some(rule), Some(monthly_fen)) = (rule, amount) {
+            compiled_entitlements.push(Entitlement {
+                code: code.clone(),
+                label: raw.label.clone(),
+                policy: raw.policy.clone(),
+                rule,
+                payment: raw.payment.get_ref().clone(),
+                monthly_fen,
+                group: raw.group.clone(),
+            });
+        }
+    }
+
+    let problems: Vec<PackError> = errors.into_iter().flat_map(|e| e.list).collect();
+    if !problems.is_empty() {
+        return Err(PackErrors(problems));
+    }
+    let mut functions: Vec<Function> = compiled_functions.into_iter().flatten().collect();
+    let categories: Vec<CategoryRule> = compiled_categories.into_iter().flatten().collect();
+    let mut entitlements = compiled_entitlements;
+
+    // Evaluation order of categories: dependencies first; a cycle is an error.
+    let order = match category_order_of(&categories, &functions) {
+        Ok(order) => order,
+        Err(code) => {
+            let (origin, spanned) = &categories_raw(&raws, &code);
+            let mut e = Errors {
+                source: &layers[*origin],
+                list: Vec::new(),
+            };
+            e.at(
+                *spanned,
+                format!("类别规则循环引用：{code} 经由其他类别又引用了自身"),
+            );
+            return Err(PackErrors(e.list));
+        }
+    };
+    let mut new_index = vec![0; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    for f in &mut functions {
+        renumber(&mut f.rule.node, &new_index);
+    }
+    for e in &mut entitlements {
+        renumber(&mut e.rule.node, &new_index);
+        renumber(&mut e.monthly_fen.node, &new_index);
+    }
+    let top = raws.last().expect("at least one layer");
+    Ok(RulePack {
+        name: top.pack.name.clone(),
+        version: top.pack.version.clone(),
+        title: top.pack.title.clone(),
+        description: top.pack.description.clone(),
+        layers: raws
+            .iter()
+            .map(|r| format!("{} {}", r.pack.name, r.pack.version))
+            .collect(),
+        parameters,
+        functions,
+        categories: reorder(categories, &order, &new_index),
+        entitlements,
+    })
+}
+
+/// The layer and file offset of a category's definition (the last layer defining it).
+fn categories_raw(raws: &[RawPack], code: &str) -> (usize, usize) {
+    raws.iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, r)| r.categories.get(code).map(|c| (i, c.span().start)))
+        .unwrap_or((0, 0))
+}
+
+/// Parses and compiles one rule string, reporting problems at their place in the file.
+fn compile_rule<'s>(
+    scope: &mut Scope<'s>,
+    e: &mut Errors,
+    text: &Spanned<String>,
+    locals: Vec<&'s str>,
+    want: Type,
+    what: &str,
+) -> Option<Rule> {
+    let source = text.get_ref();
+    let expr = match parse(source) {
+        Ok(x) => x,
+        Err(err) => {
+            e.in_rule(
+                &text.span(),
+                err.span.start,
+                format!("{what}：{}", err.message),
+            );
+            return None;
+        }
+    };
+    scope.locals = locals;
+    let result = compile(&expr, scope);
+    scope.locals = Vec::new();
+    match result {
+        Ok((node, ty)) if ty == want => Some(Rule {
+            source: source.clone(),
+            node,
+        }),
+        Ok((_, ty)) => {
+            e.in_rule(
+                &text.span(),
+                0,
+                format!("{what}：结果应为{}，却是{}", want.name_zh(), ty.name_zh()),
+            );
+            None
+        }
+        Err(CompileError { message, span }) => {
+            e.in_rule(&text.span(), span.start, format!("{what}：{message}"));
+            None
+        }
+    }
+}
+
+/// Indices of pack functions a node calls.
+fn called(node: &Node) -> Vec<usize> {
+    let mut out = Vec::new();
+    visit(node, &mut |n| {
+        if let Node::Call(i, _) = n {
+            out.push(*i);
+        }
+    });
+    out
+}
+
+/// Indices of categories a node refers to, through pack functions too.
+fn referenced_categories(node: &Node, functions: &[Function], out: &mut Vec<usize>, depth: u32) {
+    if depth > 64 {
+        return;
+    }
+    visit(node, &mut |n| match n {
+        Node::Category(i) => out.push(*i),
+        Node::Call(f, _) => {
+            if let Some(f) = functions.get(*f) {
+                referenced_categories(&f.rule.node, functions, out, depth + 1);
+            }
+        }
+        _ => {}
+    });
+}
+
+pub(crate) fn visit(node: &Node, f: &mut dyn FnMut(&Node)) {
+    f(node);
+    match node {
+        Node::Attr(n, _) | Node::Not(n) | Node::Neg(n) => visit(n, f),
+        Node::Builtin(_, items) | Node::Call(_, items) | Node::List(items) => {
+            items.iter().for_each(|n| visit(n, f))
+        }
+        Node::Binary(_, a, b) => {
+            visit(a, f);
+            visit(b, f);
+        }
+        Node::Const(_) | Node::Top(_) | Node::Local(_) | Node::Param(_) | Node::Category(_) => {}
+    }
+}
+
+fn reaches(calls: &[Vec<usize>], from: usize, target: usize) -> bool {
+    let mut seen = vec![false; calls.len()];
+    let mut stack = calls[from].clone();
+    while let Some(n) = stack.pop() {
+        if n == target {
+            return true;
+        }
+        if n < seen.len() && !seen[n] {
+            seen[n] = true;
+            stack.extend(calls[n].iter().copied());
+        }
+    }
+    false
+}
+
+/// A topological order of the categories (by their indices at compile time), or the code of a
+/// category on a cycle.
+fn category_order_of(
+    categories: &[CategoryRule],
+    functions: &[Function],
+) -> Result<Vec<usize>, String> {
+    let deps: Vec<Vec<usize>> = categories
+        .iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            referenced_categories(&c.rule.node, functions, &mut out, 0);
+            out
+        })
+        .collect();
+    let mut state = vec![0u8; categories.len()]; // 0 new, 1 visiting, 2 done
+    let mut order = Vec::new();
+    fn go(
+        i: usize,
+        deps: &[Vec<usize>],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+    ) -> Result<(), usize> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => return Err(i),
+            _ => {}
+        }
+        state[i] = 1;
+        for &d in &deps[i] {
+            go(d, deps, state, order)?;
+        }
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    for i in 0..categories.len() {
+        go(i, &deps, &mut state, &mut order)
+            .map_err(|i| categories[i].category.code().to_string())?;
+    }
+    Ok(order)
+}
+
+/// Reorders the categories and re-points `Node::Category` indices to the new positions.
+fn reorder(
+    categories: Vec<CategoryRule>,
+    order: &[usize],
+    new_index: &[usize],
+) -> Vec<CategoryRule> {
+    let mut slots: Vec<Option<CategoryRule>> = categories.into_iter().map(Some).collect();
+    order
+        .iter()
+        .map(|&old| {
+            let mut c = slots[old].take().expect("each index once");
+            renumber(&mut c.rule.node, new_index);
+            c
+        })
+        .collect()
+}
+
+fn renumber(node: &mut Node, new_index: &[usize]) {
+    match node {
+        Node::Category(i) => *i = new_index[*i],
+        Node::Attr(n, _) | Node::Not(n) | Node::Neg(n) => renumber(n, new_index),
+        Node::Builtin(_, items) | Node::Call(_, items) | Node::List(items) => {
+            items.iter_mut().for_each(|n| renumber(n, new_index))
+        }
+        Node::Binary(_, a, b) => {
+            renumber(a, new_index);
+            renumber(b, new_index);
+        }
+        Node::Const(_) | Node::Top(_) | Node::Local(_) | Node::Param(_) => {}
+    }
+}

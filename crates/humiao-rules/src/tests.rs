@@ -1,0 +1,408 @@
+//! Pack loading, validation errors, effective dates, local overrides and explanations.
+
+use chrono::NaiveDate;
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::person::{Person, PersonId, PersonName, SourceRecordId};
+use humiao_core::policy::{Category, ChildCase, ParentFacts};
+use humiao_core::records::CustodyMeasure;
+use humiao_core::Sex;
+
+use crate::value::Value;
+use crate::{casebook, load, national, PackSource, NATIONAL_CASES, NATIONAL_PACK};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn national_source() -> PackSource<'static> {
+    PackSource {
+        file: "national.toml",
+        text: NATIONAL_PACK,
+    }
+}
+
+/// The national pack with `body` appended as a local override pack.
+fn with_local(body: &str) -> Result<crate::RulePack, crate::PackErrors> {
+    let text = format!("[pack]\nname = \"local\"\nversion = \"1\"\nextends = \"national\"\n{body}");
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    load(&[
+        national_source(),
+        PackSource {
+            file: "local.toml",
+            text,
+        },
+    ])
+}
+
+fn errors_of(body: &str) -> Vec<String> {
+    with_local(body)
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn the_national_case_book_passes() {
+    let pack = national();
+    let report = casebook::run(&pack, "national.cases.toml", NATIONAL_CASES).unwrap();
+    let failed: Vec<String> = report
+        .cases
+        .iter()
+        .filter(|c| !c.failures.is_empty())
+        .map(|c| format!("line {} {}: {}", c.line, c.name, c.failures.join("; ")))
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert!(report.cases.len() >= 30);
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_the_difference() {
+    let pack = national();
+    let book = r#"
+[[case]]
+name = "wrong on purpose"
+as_of = "2026-11-22"
+child = { birth = "2015-03-01" }
+father = [{ type = "death", from = "2020-01-01" }]
+mother = [{ type = "death", from = "2021-05-01" }]
+expect = ["orphan"]
+"#;
+    let report = casebook::run(&pack, "b.toml", book).unwrap();
+    assert_eq!(report.failed(), 1);
+    assert_eq!(report.cases[0].line, 2);
+    assert!(
+        report.cases[0].failures[0].contains("应保未保"),
+        "{:?}",
+        report.cases[0]
+    );
+}
+
+#[test]
+fn a_malformed_case_book_names_file_and_line() {
+    let pack = national();
+    let err = casebook::run(
+        &pack,
+        "b.toml",
+        "[[case]]\nname = \"x\"\nas_of = \"2026-13-01\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.0[0].file, "b.toml");
+    assert_eq!(err.0[0].line, 3, "{err}");
+    let err = casebook::run(
+        &pack,
+        "b.toml",
+        "[[case]]\nname = \"x\"\nas_of = \"2026-01-01\"\nchild = { birth = \"2015-01-01\" }\nexpect = [\"orphn\"]\n",
+    )
+    .unwrap_err();
+    assert!(err.0[0].problem.contains("orphn"), "{err}");
+}
+
+#[test]
+fn parameters_change_on_their_effective_date() {
+    let pack = national();
+    let p = pack.parameter("orphan_allowance_fen").unwrap();
+    assert_eq!(p.value_on(d(2025, 12, 31)), Value::Int(150_000));
+    assert_eq!(p.value_on(d(2026, 1, 1)), Value::Int(162_000));
+    // Before any value is in force the parameter is unknown, not zero.
+    assert_eq!(p.value_on(d(2000, 1, 1)), Value::Unknown);
+}
+
+#[test]
+fn a_local_pack_overrides_a_parameter_from_a_date() {
+    // The county extends 留守 to under-18s from 2026-07-01.
+    let pack = with_local(
+        r#"
+[parameters.left_behind_max_age]
+label = "农村留守儿童年龄上限（本县）"
+values = [{ from = "2016-02-14", value = 16 }, { from = "2026-07-01", value = 18 }]
+"#,
+    )
+    .unwrap();
+    assert_eq!(pack.layers, vec!["national 2026.1", "local 1"]);
+    let child = person(d(2009, 12, 1));
+    let father = vec![fact(
+        FactKind::WorksAway { destination: None },
+        Some(d(2024, 1, 1)),
+        None,
+        5,
+    )];
+    let mother = father.clone();
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: Some(ParentFacts { facts: &father }),
+        mother: Some(ParentFacts { facts: &mother }),
+        registered_rural: true,
+    };
+    // 16 years old on both dates: not left behind the day before the change, left behind on it.
+    assert!(pack.assess(&case, d(2026, 6, 30)).categories().is_empty());
+    assert_eq!(
+        pack.assess(&case, d(2026, 7, 1)).categories(),
+        vec![Category::RuralLeftBehind]
+    );
+    // The national pack alone: not on either date.
+    assert!(national()
+        .assess(&case, d(2026, 7, 1))
+        .categories()
+        .is_empty());
+}
+
+#[test]
+fn validation_names_file_line_column_and_problem() {
+    let errors = errors_of(
+        r#"
+[categories.orphan]
+policy = "x"
+when = "age < adult_age and fathr.dead"
+"#,
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    // Line 8 of local.toml (4 header lines, a blank one, then the table); column of `fathr`.
+    assert!(
+        errors[0].starts_with("local.toml:8:29: 类别 orphan：“fathr”不是人员"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let errors = errors_of(
+        r#"
+[parameters.bad_date]
+label = "x"
+values = [{ from = "2026-02-30", value = 1 }]
+
+[parameters.mixed]
+label = "x"
+values = [{ from = "2026-01-01", value = 1 }, { from = "2026-02-01", value = "a" }]
+
+[categories.orphn]
+policy = "x"
+when = "true"
+
+[categories.entitled_not_receiving]
+policy = "x"
+when = "true"
+
+[categories.rural_left_behind]
+policy = "x"
+when = "age <"
+
+[entitlements.x]
+label = "x"
+policy = "x"
+when = "category.orphan"
+payment = "cash"
+monthly_fen = "true"
+
+[functions.loop_a]
+params = ["p"]
+when = "loop_b(p)"
+
+[functions.loop_b]
+params = ["p"]
+when = "loop_a(p)"
+"#,
+    );
+    let all = errors.join("\n");
+    for want in [
+        "生效日期“2026-02-30”应为 YYYY-MM-DD",
+        "各时期取值类型不一致",
+        "未知类别代码“orphn”",
+        "由待遇与发放记录自动判定",
+        "类别 rural_left_behind：此处缺少条件或数值",
+        "发放类型“cash”未知",
+        "月发放标准：结果应为整数",
+        "函数 loop_a 直接或间接调用了自身",
+    ] {
+        assert!(all.contains(want), "missing {want} in:\n{all}");
+    }
+    assert!(errors.iter().all(|e| e.starts_with("local.toml:")), "{all}");
+}
+
+#[test]
+fn toml_errors_and_layering_mistakes_are_located() {
+    let err = load(&[PackSource {
+        file: "p.toml",
+        text: "[pack]\nname = \"x\"\nversion = 1\n",
+    }])
+    .unwrap_err();
+    assert!(err.0[0].to_string().starts_with("p.toml:3:"), "{err}");
+    let err = load(&[
+        national_source(),
+        PackSource {
+            file: "l.toml",
+            text: "[pack]\nname = \"l\"\nversion = \"1\"\nextends = \"provincial\"\n",
+        },
+    ])
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("叠加在规则包“national”之上"),
+        "{err}"
+    );
+    let err = load(&[PackSource {
+        file: "p.toml",
+        text: "[pack]\nname = \"x\"\nversion = \"1\"\n",
+    }])
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("缺少必需的参数 payment_lookback_months"),
+        "{err}"
+    );
+}
+
+#[test]
+fn category_cycles_are_refused() {
+    let errors = errors_of(
+        r#"
+[categories.orphan]
+policy = "x"
+when = "category.rural_left_behind"
+
+[categories.rural_left_behind]
+policy = "x"
+when = "category.orphan"
+"#,
+    );
+    assert!(errors.iter().any(|e| e.contains("循环引用")), "{errors:?}");
+}
+
+fn person(birth: NaiveDate) -> Person {
+    Person {
+        id: PersonId(1),
+        citizen_id: None,
+        name: PersonName::parse("王小明").unwrap(),
+        sex: Sex::Male,
+        birth_date: birth,
+        hukou_region: None,
+        hukou_address: None,
+        residence_grid: None,
+        residence_address: None,
+        household_no: None,
+    }
+}
+
+fn fact(kind: FactKind, from: Option<NaiveDate>, to: Option<NaiveDate>, source: i64) -> Fact {
+    Fact {
+        person: PersonId(source),
+        kind,
+        valid_from: from,
+        valid_to: to,
+        source: SourceRecordId(source),
+    }
+}
+
+#[test]
+fn explanations_name_the_facts_and_their_source_records() {
+    let child = person(d(2014, 6, 1));
+    let father = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];
+    let mother = vec![fact(
+        FactKind::Custody {
+            measure: CustodyMeasure::Imprisonment,
+        },
+        Some(d(2024, 1, 1)),
+        Some(d(2029, 12, 31)),
+        11,
+    )];
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: Some(ParentFacts { facts: &father }),
+        mother: Some(ParentFacts { facts: &mother }),
+        registered_rural: false,
+    };
+    let out = national().assess(&case, d(2026, 11, 22));
+    let decision = &out.decisions[0];
+    assert_eq!(decision.category, Category::DeFactoUnsupported);
+    assert!(decision.policy.contains("民发〔2019〕62号"));
+    let texts: Vec<&str> = decision.reasons.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(texts[0].contains("12周岁"));
+    assert_eq!(decision.reasons[1].sources, vec![SourceRecordId(10)]);
+    assert!(texts[1].contains("父亲死亡"));
+    assert_eq!(decision.reasons[2].sources, vec![SourceRecordId(11)]);
+    assert!(
+        texts[2].contains("母亲服刑在押") && texts[2].contains("期限71个月"),
+        "{texts:?}"
+    );
+    // 应保未保 names the entitlement and carries the category's facts.
+    let gap = &out.decisions[1];
+    assert_eq!(gap.category, Category::EntitledNotReceiving);
+    assert!(gap
+        .reasons
+        .last()
+        .unwrap()
+        .text
+        .contains("事实无人抚养儿童基本生活补贴"));
+    assert!(out
+        .parameters
+        .iter()
+        .any(|(n, v)| n == "adult_age" && v == "18"));
+}
+
+#[test]
+fn an_unknown_parent_makes_the_category_undetermined_and_says_why() {
+    let child = person(d(2014, 6, 1));
+    let mother = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: None,
+        mother: Some(ParentFacts { facts: &mother }),
+        registered_rural: false,
+    };
+    let out = national().assess(&case, d(2026, 11, 22));
+    assert!(out.decisions.is_empty());
+    let orphan = out
+        .undetermined
+        .iter()
+        .find(|u| u.category == Category::Orphan)
+        .unwrap();
+    assert_eq!(orphan.missing, vec!["父亲身份不明（未关联到父亲的记录）"]);
+    assert!(orphan.reasons.iter().any(|r| r.text.contains("母亲死亡")));
+}
+
+#[test]
+fn the_higher_of_two_allowances_in_a_group_is_paid() {
+    // A local pack where 事实无人抚养 pays more than 孤儿, and a child who is both (by a local rule).
+    let pack = with_local(
+        r#"
+[parameters.unsupported_child_allowance_fen]
+label = "x"
+values = [{ from = "2024-01-01", value = 170000 }]
+
+[categories.de_facto_unsupported]
+policy = "x"
+when = "age < adult_age and father.dead and mother.dead"
+"#,
+    )
+    .unwrap();
+    let child = person(d(2014, 6, 1));
+    let dead = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: Some(ParentFacts { facts: &dead }),
+        mother: Some(ParentFacts { facts: &dead }),
+        registered_rural: false,
+    };
+    let out = pack.assess(&case, d(2026, 11, 22));
+    let payable: Vec<&str> = out
+        .entitlements
+        .iter()
+        .filter(|e| e.payable)
+        .map(|e| e.code.as_str())
+        .collect();
+    assert_eq!(payable, vec!["unsupported_child_allowance"]);
+    assert_eq!(out.entitlements.len(), 2);
+    // One 应保未保 for the group, not two.
+    let gaps = out
+        .decisions
+        .iter()
+        .filter(|d| d.category == Category::EntitledNotReceiving)
+        .count();
+    assert_eq!(gaps, 1);
+}

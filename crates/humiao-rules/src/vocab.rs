@@ -1,0 +1,509 @@
+//! The vocabulary: every name a rule may use about a case, its type, and how it is read from the
+//! fused facts. Packs compose these; they cannot reach data outside this list, which is what makes
+//! a pack safe to upload and its decisions explainable.
+
+use chrono::{Datelike, NaiveDate};
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::policy::{ChildCase, Reason};
+use humiao_core::records::{AssistanceType, CustodyMeasure, DisabilityCategory};
+use humiao_core::Sex;
+
+use crate::value::{Evidence, ScalarType, Type, Value, Who};
+
+/// A name about the case as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopVar {
+    Age,
+    AgeMonths,
+    Sex,
+    RegisteredRural,
+    Person(Who),
+}
+
+pub const TOP_VARS: [(&str, TopVar, &str); 7] = [
+    ("age", TopVar::Age, "儿童周岁年龄"),
+    ("age_months", TopVar::AgeMonths, "儿童月龄"),
+    ("sex", TopVar::Sex, "儿童性别：'male' 或 'female'"),
+    (
+        "registered_rural",
+        TopVar::RegisteredRural,
+        "户籍地为农村（村）",
+    ),
+    ("child", TopVar::Person(Who::Child), "儿童本人"),
+    ("father", TopVar::Person(Who::Father), "父亲"),
+    ("mother", TopVar::Person(Who::Mother), "母亲"),
+];
+
+impl TopVar {
+    pub fn ty(self) -> Type {
+        match self {
+            TopVar::Age | TopVar::AgeMonths => Type::Int,
+            TopVar::Sex => Type::Str,
+            TopVar::RegisteredRural => Type::Bool,
+            TopVar::Person(_) => Type::Person,
+        }
+    }
+}
+
+/// An attribute of a person of the case (`father.dead`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    Known,
+    Dead,
+    Missing,
+    MissingMonths,
+    Custody,
+    CustodyMonths,
+    CustodyMeasure,
+    DisabilityGrade,
+    DisabilityCategory,
+    SeriousIllness,
+    GuardianshipRevoked,
+    Deported,
+    WorksAway,
+    Divorced,
+    Enrolled,
+}
+
+pub const DISABILITY_CODES: [&str; 7] = [
+    "visual",
+    "hearing",
+    "speech",
+    "physical",
+    "intellectual",
+    "mental",
+    "multiple",
+];
+pub const CUSTODY_CODES: [&str; 3] = ["imprisonment", "drug_rehabilitation", "other_restriction"];
+pub const ASSISTANCE_CODES: [&str; 4] = [
+    "dibao",
+    "tekun",
+    "orphan_allowance",
+    "unsupported_child_allowance",
+];
+pub const SEX_CODES: [&str; 2] = ["male", "female"];
+
+pub const ATTRS: [(&str, Attr, &str); 15] = [
+    ("known", Attr::Known, "身份已知（已关联到人员）"),
+    ("dead", Attr::Dead, "死亡（含宣告死亡）"),
+    ("missing", Attr::Missing, "失踪或失联"),
+    ("missing_months", Attr::MissingMonths, "失联已满的月数"),
+    (
+        "custody",
+        Attr::Custody,
+        "正在服刑在押、强制隔离戒毒或被执行其他限制人身自由的措施",
+    ),
+    (
+        "custody_months",
+        Attr::CustodyMonths,
+        "当前限制人身自由措施的期限（月；无止期按已执行计）",
+    ),
+    ("custody_measure", Attr::CustodyMeasure, "措施种类"),
+    (
+        "disability_grade",
+        Attr::DisabilityGrade,
+        "残疾等级（1–4，取最重）",
+    ),
+    ("disability_category", Attr::DisabilityCategory, "残疾类别"),
+    (
+        "serious_illness",
+        Attr::SeriousIllness,
+        "患重病（本地重病目录）",
+    ),
+    (
+        "guardianship_revoked",
+        Attr::GuardianshipRevoked,
+        "被撤销监护资格",
+    ),
+    ("deported", Attr::Deported, "被遣送（驱逐）出境"),
+    ("works_away", Attr::WorksAway, "外出务工"),
+    ("divorced", Attr::Divorced, "离婚"),
+    ("enrolled", Attr::Enrolled, "在校就读"),
+];
+
+impl Attr {
+    pub fn ty(self) -> Type {
+        match self {
+            Attr::MissingMonths | Attr::CustodyMonths | Attr::DisabilityGrade => Type::Int,
+            Attr::CustodyMeasure | Attr::DisabilityCategory => Type::Str,
+            _ => Type::Bool,
+        }
+    }
+
+    /// The codes a text attribute can take, for checking literals in a pack.
+    pub fn codes(self) -> Option<&'static [&'static str]> {
+        match self {
+            Attr::CustodyMeasure => Some(&CUSTODY_CODES),
+            Attr::DisabilityCategory => Some(&DISABILITY_CODES),
+            _ => None,
+        }
+    }
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `paid_within(person, 'assistance', months)`: a payment of that assistance for a month
+    /// ending within the last `months` months.
+    PaidWithin,
+    Min,
+    Max,
+}
+
+pub const BUILTINS: [(&str, Builtin, &str); 3] = [
+    (
+        "paid_within",
+        Builtin::PaidWithin,
+        "paid_within(人员, '救助类型', 月数)：近若干个月内有该项发放记录",
+    ),
+    ("min", Builtin::Min, "min(a, b)：较小者"),
+    ("max", Builtin::Max, "max(a, b)：较大者"),
+];
+
+impl Builtin {
+    pub fn params(self) -> &'static [Type] {
+        match self {
+            Builtin::PaidWithin => &[Type::Person, Type::Str, Type::Int],
+            Builtin::Min | Builtin::Max => &[Type::Int, Type::Int],
+        }
+    }
+
+    pub fn returns(self) -> Type {
+        match self {
+            Builtin::PaidWithin => Type::Bool,
+            Builtin::Min | Builtin::Max => Type::Int,
+        }
+    }
+
+    /// Allowed codes for a text argument, by position.
+    pub fn codes(self, position: usize) -> Option<&'static [&'static str]> {
+        match (self, position) {
+            (Builtin::PaidWithin, 1) => Some(&ASSISTANCE_CODES),
+            _ => None,
+        }
+    }
+}
+
+pub fn top_var(name: &str) -> Option<TopVar> {
+    TOP_VARS
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map(|(_, v, _)| *v)
+}
+
+pub fn attr(name: &str) -> Option<Attr> {
+    ATTRS.iter().find(|(n, ..)| *n == name).map(|(_, a, _)| *a)
+}
+
+pub fn builtin(name: &str) -> Option<Builtin> {
+    BUILTINS
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map(|(_, b, _)| *b)
+}
+
+pub fn list_type(item: Type) -> Option<Type> {
+    match item {
+        Type::Int => Some(Type::List(ScalarType::Int)),
+        Type::Str => Some(Type::List(ScalarType::Str)),
+        _ => None,
+    }
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "日期不详".into())
+}
+
+/// Whole months from `from` to `to` (0 when `to` is earlier).
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> i64 {
+    let mut months =
+        i64::from(to.year() - from.year()) * 12 + i64::from(to.month()) - i64::from(from.month());
+    if to.day() < from.day() {
+        months -= 1;
+    }
+    months.max(0)
+}
+
+fn started_by(fact: &Fact, as_of: NaiveDate) -> bool {
+    fact.valid_from.is_none_or(|from| from <= as_of)
+}
+
+fn custody_code(m: CustodyMeasure) -> &'static str {
+    match m {
+        CustodyMeasure::Imprisonment => "imprisonment",
+        CustodyMeasure::DrugRehabilitation => "drug_rehabilitation",
+        CustodyMeasure::OtherRestriction => "other_restriction",
+    }
+}
+
+pub fn disability_code(c: DisabilityCategory) -> &'static str {
+    match c {
+        DisabilityCategory::Visual => "visual",
+        DisabilityCategory::Hearing => "hearing",
+        DisabilityCategory::Speech => "speech",
+        DisabilityCategory::Physical => "physical",
+        DisabilityCategory::Intellectual => "intellectual",
+        DisabilityCategory::Mental => "mental",
+        DisabilityCategory::Multiple => "multiple",
+    }
+}
+
+pub fn assistance_code(a: AssistanceType) -> &'static str {
+    match a {
+        AssistanceType::Dibao => "dibao",
+        AssistanceType::Tekun => "tekun",
+        AssistanceType::OrphanAllowance => "orphan_allowance",
+        AssistanceType::UnsupportedChildAllowance => "unsupported_child_allowance",
+    }
+}
+
+fn reason(text: String, fact: &Fact) -> Reason {
+    Reason {
+        text,
+        sources: vec![fact.source],
+    }
+}
+
+/// One case as the rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Case<'a> {
+    pub inner: &'a ChildCase<'a>,
+    pub as_of: NaiveDate,
+}
+
+impl<'a> Case<'a> {
+    /// The facts of a person of the case; None when the person is not known.
+    pub fn facts(&self, who: Who) -> Option<&'a [Fact]> {
+        match who {
+            Who::Child => Some(self.inner.child_facts),
+            Who::Father => self.inner.father.map(|p| p.facts),
+            Who::Mother => self.inner.mother.map(|p| p.facts),
+        }
+    }
+
+    pub fn top(&self, var: TopVar) -> Evidence {
+        let child = self.inner.child;
+        match var {
+            TopVar::Age => Evidence::because(
+                Value::Int(i64::from(child.age_on(self.as_of))),
+                Reason {
+                    text: format!(
+                        "{}出生，{}周岁",
+                        date(Some(child.birth_date)),
+                        child.age_on(self.as_of)
+                    ),
+                    sources: Vec::new(),
+                },
+            ),
+            TopVar::AgeMonths => {
+                Evidence::plain(Value::Int(whole_months(child.birth_date, self.as_of)))
+            }
+            TopVar::Sex => Evidence::plain(Value::Str(
+                match child.sex {
+                    Sex::Male => "male",
+                    Sex::Female => "female",
+                }
+                .into(),
+            )),
+            TopVar::RegisteredRural => {
+                let rural = self.inner.registered_rural;
+                let ev = Value::Bool(rural);
+                if rural {
+                    Evidence::because(
+                        ev,
+                        Reason {
+                            text: "户籍地为农村".into(),
+                            sources: Vec::new(),
+                        },
+                    )
+                } else {
+                    Evidence::plain(ev)
+                }
+            }
+            TopVar::Person(w) => Evidence::plain(Value::Person(w)),
+        }
+    }
+
+    /// Reads one attribute of a person from the facts, as of the case date.
+    pub fn attribute(&self, who: Who, attr: Attr) -> Evidence {
+        let label = who.label_zh();
+        let Some(facts) = self.facts(who) else {
+            return if attr == Attr::Known {
+                Evidence::plain(Value::Bool(false))
+            } else {
+                Evidence::unknown(format!("{label}身份不明（未关联到{label}的记录）"))
+            };
+        };
+        let as_of = self.as_of;
+        let first = |pred: &dyn Fn(&Fact) -> bool| facts.iter().find(|f| pred(f));
+        let flag = |fact: Option<&Fact>, text: &dyn Fn(&Fact) -> String| match fact {
+            Some(f) => Evidence::because(Value::Bool(true), reason(text(f), f)),
+            None => Evidence::plain(Value::Bool(false)),
+        };
+        match attr {
+            Attr::Known => Evidence::plain(Value::Bool(true)),
+            Attr::Dead => flag(
+                first(&|f| f.kind == FactKind::Death && started_by(f, as_of)),
+                &|f| format!("{label}死亡（{}）", date(f.valid_from)),
+            ),
+            Attr::Missing => flag(
+                first(&|f| f.kind == FactKind::Missing && started_by(f, as_of)),
+                &|f| format!("{label}失踪/失联（自{}）", date(f.valid_from)),
+            ),
+            Attr::MissingMonths => {
+                match first(&|f| f.kind == FactKind::Missing && started_by(f, as_of)) {
+                    Some(f) => match f.valid_from {
+                        Some(from) => {
+                            let months = whole_months(from, as_of);
+                            Evidence::because(
+                                Value::Int(months),
+                                reason(
+                                    format!(
+                                        "{label}失联，自{}起已满{months}个月",
+                                        date(Some(from))
+                                    ),
+                                    f,
+                                ),
+                            )
+                        }
+                        None => Evidence::unknown(format!("{label}失联的起始日期不详")),
+                    },
+                    None => Evidence::plain(Value::Null),
+                }
+            }
+            Attr::Custody | Attr::CustodyMonths | Attr::CustodyMeasure => {
+                let current =
+                    first(&|f| matches!(f.kind, FactKind::Custody { .. }) && f.holds_on(as_of));
+                let Some(f) = current else {
+                    return Evidence::plain(if attr == Attr::Custody {
+                        Value::Bool(false)
+                    } else {
+                        Value::Null
+                    });
+                };
+                let FactKind::Custody { measure } = f.kind else {
+                    unreachable!("matched above")
+                };
+                let until = f.valid_to.map(|d| date(Some(d))).unwrap_or("今".into());
+                let text = format!(
+                    "{label}{}，{}起至{until}",
+                    measure.label_zh(),
+                    date(f.valid_from)
+                );
+                match attr {
+                    Attr::Custody => Evidence::because(Value::Bool(true), reason(text, f)),
+                    Attr::CustodyMeasure => {
+                        Evidence::because(Value::Str(custody_code(measure).into()), reason(text, f))
+                    }
+                    _ => match f.valid_from {
+                        Some(start) => {
+                            let months = whole_months(start, f.valid_to.unwrap_or(as_of));
+                            Evidence::because(
+                                Value::Int(months),
+                                reason(format!("{text}，期限{months}个月"), f),
+                            )
+                        }
+                        None => Evidence::unknown(format!("{label}限制人身自由措施的起始日期不详")),
+                    },
+                }
+            }
+            Attr::DisabilityGrade | Attr::DisabilityCategory => {
+                // The most severe certificate (lowest grade) in force.
+                let cert = facts
+                    .iter()
+                    .filter(|f| started_by(f, as_of))
+                    .filter_map(|f| match f.kind {
+                        FactKind::Disability { category, grade } => Some((grade, category, f)),
+                        _ => None,
+                    })
+                    .min_by_key(|(grade, ..)| *grade);
+                match cert {
+                    None => Evidence::plain(Value::Null),
+                    Some((grade, category, f)) => {
+                        let text = format!("{label}持残疾人证：{}{grade}级", category.label_zh());
+                        let value = if attr == Attr::DisabilityGrade {
+                            Value::Int(i64::from(grade))
+                        } else {
+                            Value::Str(disability_code(category).into())
+                        };
+                        Evidence::because(value, reason(text, f))
+                    }
+                }
+            }
+            Attr::SeriousIllness => flag(
+                first(&|f| matches!(f.kind, FactKind::SeriousIllness { .. }) && f.holds_on(as_of)),
+                &|f| format!("{label}{}", f.kind.describe_zh()),
+            ),
+            Attr::GuardianshipRevoked => flag(
+                first(&|f| f.kind == FactKind::GuardianshipRevoked && started_by(f, as_of)),
+                &|_| format!("{label}被撤销监护资格"),
+            ),
+            Attr::Deported => flag(
+                first(&|f| f.kind == FactKind::Deported && started_by(f, as_of)),
+                &|_| format!("{label}被遣送（驱逐）出境"),
+            ),
+            Attr::WorksAway => flag(
+                first(&|f| matches!(f.kind, FactKind::WorksAway { .. }) && f.holds_on(as_of)),
+                &|f| format!("{label}{}", f.kind.describe_zh()),
+            ),
+            Attr::Divorced => flag(
+                first(&|f| matches!(f.kind, FactKind::Divorce { .. }) && started_by(f, as_of)),
+                &|f| format!("{label}{}（{}）", f.kind.describe_zh(), date(f.valid_from)),
+            ),
+            Attr::Enrolled => flag(
+                first(&|f| matches!(f.kind, FactKind::Enrolment { .. }) && f.holds_on(as_of)),
+                &|f| format!("{label}{}", f.kind.describe_zh()),
+            ),
+        }
+    }
+
+    /// `paid_within(who, assistance, months)`.
+    pub fn paid_within(&self, who: Who, assistance: &str, months: i64) -> Evidence {
+        let label = who.label_zh();
+        let Some(facts) = self.facts(who) else {
+            return Evidence::unknown(format!("{label}身份不明（未关联到{label}的记录）"));
+        };
+        let since = self
+            .as_of
+            .checked_sub_months(chrono::Months::new(months.clamp(0, 1200) as u32))
+            .unwrap_or(NaiveDate::MIN);
+        let paid = facts.iter().filter(|f| started_by(f, self.as_of)).find(|f| {
+            matches!(&f.kind, FactKind::Payment { assistance: a, .. } if assistance_code(*a) == assistance)
+                && f.valid_to.is_some_and(|to| to >= since)
+        });
+        match paid {
+            Some(f) => Evidence::because(
+                Value::Bool(true),
+                reason(
+                    format!(
+                        "{label}近{months}个月内有发放记录：{}（{}）",
+                        f.kind.describe_zh(),
+                        date(f.valid_from)
+                    ),
+                    f,
+                ),
+            ),
+            None => Evidence::because(
+                Value::Bool(false),
+                Reason {
+                    text: format!(
+                        "{label}近{months}个月内无{}发放记录",
+                        assistance_label(assistance)
+                    ),
+                    sources: Vec::new(),
+                },
+            ),
+        }
+    }
+}
+
+pub fn assistance_label(code: &str) -> &'static str {
+    match code {
+        "dibao" => AssistanceType::Dibao.label_zh(),
+        "tekun" => AssistanceType::Tekun.label_zh(),
+        "orphan_allowance" => AssistanceType::OrphanAllowance.label_zh(),
+        "unsupported_child_allowance" => AssistanceType::UnsupportedChildAllowance.label_zh(),
+        _ => "该项救助",
+    }
+}
