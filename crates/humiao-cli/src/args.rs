@@ -137,6 +137,10 @@ pub struct LinkArgs {
     /// Print the clerical review queue (pairs between the thresholds).
     #[arg(long)]
     pub review: bool,
+    /// Golden-record survivorship rules (TOML: department trust order and per-field
+    /// strategies); saved, audited, and used by every later run. See docs/linking.md.
+    #[arg(long, value_name = "FILE")]
+    pub survivorship: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -234,4 +234,32 @@ fn link_explains_exports_and_relinks_with_stable_ids() {
     }
     let missing = humiao(data, &["link", "--explain", "99999999"]);
     assert_eq!(missing.status.code(), Some(1), "{}", stderr(&missing));
+
+    // Survivorship rules from a file: a mistake is named with its line and nothing changes.
+    let bad = data.join("bad.toml");
+    std::fs::write(&bad, "trust = [\"公安\"]\n[fields]\nname = [\"newest\"]\n").unwrap();
+    let refused = humiao(data, &["link", "--survivorship", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(65), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("bad.toml:3: 未知规则“newest”"),
+        "{}",
+        stderr(&refused)
+    );
+    let good = data.join("survivorship.toml");
+    std::fs::write(
+        &good,
+        "trust = [\"民政\", \"公安\"]\n[fields]\nresidence_address = [\"most_recent\"]\n",
+    )
+    .unwrap();
+    let applied = humiao_ok(data, &["link", "--survivorship", good.to_str().unwrap()]);
+    assert!(applied.contains("留存规则已保存并生效"), "{applied}");
+    assert!(applied.contains("全量 full"), "{applied}");
+    // Houses (人房) are derived from the golden records' addresses.
+    let houses: usize = applied
+        .split("人房 houses: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(houses > 50, "{applied}");
 }

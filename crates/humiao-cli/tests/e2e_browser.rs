@@ -236,3 +236,95 @@ fn a_director_records_a_visit_on_a_phone_and_the_centre_sees_the_alert_closed() 
         store.close().await;
     });
 }
+
+#[test]
+fn the_centre_reviews_a_doubtful_pair_in_a_browser_and_the_next_link_run_joins_it() {
+    let Some(browser) = Browser::start_or_skip(BrowserOptions { phone: false }) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    small_demo(data, 300);
+    let (_server, base) = serve(data);
+
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        login(&browser, &base, "centre");
+        browser.goto(&format!("{base}/linking/review")).unwrap();
+        let total: usize = browser
+            .find("#review-total")
+            .unwrap()
+            .text()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(total >= 1, "the demo leaves a doubtful pair for review");
+        let row = browser.find("#review-list tr.review-row").unwrap();
+        let (a, b) = (
+            row.attr("data-a").unwrap().unwrap(),
+            row.attr("data-b").unwrap().unwrap(),
+        );
+        browser
+            .find("#review-list tr.review-row a.review-open")
+            .unwrap()
+            .click()
+            .unwrap();
+        // The field-by-field comparison, then the clerk's conclusion.
+        browser.find("#pair-explanation").unwrap();
+        let table = browser.find("#pair-explanation").unwrap().text().unwrap();
+        for field in ["姓名", "出生日期"] {
+            assert!(table.contains(field), "{field} missing: {table}");
+        }
+        browser
+            .find("#decision-note")
+            .unwrap()
+            .send_keys("同一学生，学籍补录时姓名同音误写")
+            .unwrap();
+        browser.find("#decide-same").unwrap().click().unwrap();
+        browser
+            .wait_until(Duration::from_secs(10), "back on the queue", || {
+                Ok(browser
+                    .current_url()?
+                    .contains("/linking/review")
+                    .then_some(()))
+            })
+            .unwrap();
+        let left: usize = browser
+            .find("#review-total")
+            .unwrap()
+            .text()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(left, total - 1);
+        // Reopening the pair shows the recorded conclusion.
+        browser
+            .goto(&format!("{base}/linking/pair?a={a}&b={b}"))
+            .unwrap();
+        browser
+            .wait_for_text("#pair-decided", "同一人", Duration::from_secs(10))
+            .unwrap();
+        (a, b)
+    }));
+    let (a, b) = match result {
+        Ok(pair) => pair,
+        Err(panic) => {
+            browser.dump(data, "e2e-review-failure");
+            std::panic::resume_unwind(panic);
+        }
+    };
+    drop(browser);
+
+    // The next linking run puts both records in one person.
+    support::cli::humiao_ok(data, &["link"]);
+    let export = data.join("links.csv");
+    support::cli::humiao_ok(data, &["link", "--export", export.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(&export).unwrap();
+    let person_of = |key: &str| {
+        let record = key.strip_suffix(":subject").unwrap_or(key);
+        csv.lines()
+            .find_map(|l| l.split_once(',').filter(|(r, _)| *r == record))
+            .map(|(_, p)| p.to_string())
+            .unwrap()
+    };
+    assert_eq!(person_of(&a), person_of(&b));
+}

@@ -138,6 +138,13 @@ pub(crate) fn categories(w: &World, child: usize) -> Vec<Category> {
             out.push(Category::EntitledNotReceiving);
         }
     }
+    // 不应保而保: a basic-living allowance still paid to a child no longer (or never) entitled.
+    if out.is_empty()
+        && (receives(w, child, AssistanceType::OrphanAllowance)
+            || receives(w, child, AssistanceType::UnsupportedChildAllowance))
+    {
+        out.push(Category::ReceivingNotEntitled);
+    }
     if base.contains(&Category::RuralLeftBehind) {
         out.push(Category::RuralLeftBehind);
     }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use humiao_core::fact::{Fact, FactKind};
-use humiao_core::policy::{assess, Category, ChildCase, ParentFacts, PolicyParams};
+use humiao_core::policy::{Category, ChildCase, ParentFacts};
 use humiao_core::{CitizenId, Person, PersonId, PersonName, RegionCode, SourceRecordId};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -104,12 +104,15 @@ fn engine_categories(w: &World, child: usize) -> Vec<Category> {
         mother: Some(ParentFacts { facts: &mother }),
         registered_rural: village.rural,
     };
-    let mut out: Vec<Category> = assess(&case, w.as_of, &PolicyParams::default())
-        .into_iter()
-        .map(|d| d.category)
-        .collect();
+    let mut out: Vec<Category> = national_pack().assess(&case, w.as_of).categories();
     out.sort();
     out
+}
+
+/// The shipped national rule pack, compiled once.
+fn national_pack() -> &'static humiao_rules::RulePack {
+    static PACK: std::sync::OnceLock<humiao_rules::RulePack> = std::sync::OnceLock::new();
+    PACK.get_or_init(humiao_rules::national)
 }
 
 #[test]

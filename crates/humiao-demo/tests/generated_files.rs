@@ -433,7 +433,8 @@ fn every_scenario_and_category_occurs_in_a_county_of_2000_children() {
     assert!(aged17.expected.contains(&Category::DeFactoUnsupported));
     let adult = find(Scenario::Turned18Yesterday);
     assert_eq!(adult.age, 18);
-    assert!(adult.expected.is_empty());
+    // Still paid after turning 18: 不应保而保.
+    assert_eq!(adult.expected, vec![Category::ReceivingNotEntitled]);
     assert!(adult.scenarios.contains(&Scenario::AllowancePaid));
     for t in county
         .truth

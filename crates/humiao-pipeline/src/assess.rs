@@ -4,9 +4,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use humiao_core::alert::{alerts_for, AlertParams, RelativeFact};
-use humiao_core::fact::Fact;
-use humiao_core::policy::{assess, Category, ChildCase, ParentFacts, PolicyParams};
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::policy::{Category, ChildCase, ParentFacts};
+use humiao_core::records::AssistanceType;
 use humiao_core::{PersonId, RegionCode, RelationKind};
+use humiao_rules::RulePack;
 use humiao_store::{AssessmentWrite, NewAlert, Store};
 
 use crate::PipelineError;
@@ -20,14 +22,30 @@ pub struct AssessReport {
     pub alerts_raised: usize,
 }
 
-/// Assesses every child as of `as_of` and writes decisions and alerts in one transaction.
-/// Running it twice on the same data changes nothing the second time.
+/// Whether a person draws a child's basic-living allowance: such a person is assessed whatever
+/// their age, so that one still paid after turning 18 is found (不应保而保).
+fn draws_child_allowance(facts: &[Fact]) -> bool {
+    facts.iter().any(|f| {
+        matches!(
+            f.kind,
+            FactKind::Payment {
+                assistance: AssistanceType::OrphanAllowance
+                    | AssistanceType::UnsupportedChildAllowance,
+                ..
+            }
+        )
+    })
+}
+
+/// Assesses every child as of `as_of` with the rule pack and writes decisions and alerts in one
+/// transaction. Running it twice on the same data changes nothing the second time.
 pub async fn assess_all(
     store: &Store,
     as_of: NaiveDate,
-    policy: &PolicyParams,
+    pack: &RulePack,
     alert_params: &AlertParams,
 ) -> Result<AssessReport, PipelineError> {
+    let params = pack.parameter_values(as_of);
     let population = store.load_population().await?;
     let mut facts: HashMap<PersonId, Vec<Fact>> = HashMap::new();
     for fact in population.facts {
@@ -53,7 +71,10 @@ pub async fn assess_all(
     let mut counts: HashMap<Category, usize> = HashMap::new();
     for child in &population.persons {
         let before = previous.remove(&child.id).unwrap_or_default();
-        if !child.is_minor_on(as_of) && before.is_empty() {
+        if !child.is_minor_on(as_of)
+            && before.is_empty()
+            && !draws_child_allowance(facts_of(child.id))
+        {
             continue;
         }
         report.children += usize::from(child.is_minor_on(as_of));
@@ -76,7 +97,7 @@ pub async fn assess_all(
                 .as_ref()
                 .is_some_and(|h| rural.contains(h)),
         };
-        let decisions = assess(&case, as_of, policy);
+        let decisions = pack.assess_with(&case, as_of, &params).decisions;
         let now: BTreeSet<Category> = decisions.iter().map(|d| d.category).collect();
         for category in before.difference(&now) {
             write.removed.push((child.id, *category));

@@ -7,14 +7,24 @@
 //! [`Store`]: humiao_store::Store
 
 mod assess;
+mod houses;
 mod import;
 mod link;
+mod rules;
+mod survivorship;
 
 pub use assess::{assess_all, AssessReport};
+pub use houses::derive_houses;
 pub use import::{import_file, load_mapping, FileOutcome, ImportError, ImportReport, Progress};
 pub use link::{
     explain_pair, explain_person, explain_record, input_of, link_records, mention_key,
     parse_mention_key, LinkOptions, LinkReport,
+};
+pub use rules::{
+    activate_pack, active_pack, active_pack_files, PackFile, StoredPack, ACTIVE_PACK_KEY,
+};
+pub use survivorship::{
+    parse_survivorship, save_survivorship, saved_survivorship, SurvivorshipError, SURVIVORSHIP_KEY,
 };
 
 /// Errors of a pipeline stage that stop it (bad rows never do: they are quarantined).
@@ -22,4 +32,8 @@ pub use link::{
 pub enum PipelineError {
     #[error(transparent)]
     Store(#[from] humiao_store::StoreError),
+    #[error("规则包有误：\n{0}")]
+    Rules(#[from] humiao_rules::PackErrors),
+    #[error("{0}")]
+    Corrupt(String),
 }

@@ -33,7 +33,9 @@ pub struct LinkOptions {
     /// with the saved model).
     pub full: bool,
     pub config: LinkConfig,
-    pub survivorship: SurvivorshipRules,
+    /// Survivorship rules for golden records; None: the saved rules (`humiao link
+    /// --survivorship`), or the defaults.
+    pub survivorship: Option<SurvivorshipRules>,
 }
 
 /// What a linking run did, for the CLI and the logs.
@@ -54,6 +56,9 @@ pub struct LinkReport {
     pub relationships: usize,
     pub review_queue: usize,
     pub malformed_field_notes: usize,
+    /// Dwellings (人房) derived after the run, and person ↔ dwelling links.
+    pub houses: usize,
+    pub house_links: usize,
     pub engine: LinkRun,
 }
 
@@ -340,6 +345,10 @@ pub async fn link_records(
     options: &LinkOptions,
     observer: &dyn Observer,
 ) -> Result<LinkReport, PipelineError> {
+    let survivorship = match &options.survivorship {
+        Some(rules) => rules.clone(),
+        None => crate::saved_survivorship(store).await?,
+    };
     let records = store.linkable_records().await?;
     let old = current_links(store).await?;
     let (mut linker, mentions, notes) = load_linker(store, &records, &old, options).await?;
@@ -390,7 +399,7 @@ pub async fn link_records(
             .flatten()
             .filter_map(|k| mentions.get(*k))
             .collect();
-        if let Some(p) = golden_record(&options.survivorship, &records, &members) {
+        if let Some(p) = golden_record(&survivorship, &records, &members) {
             persons.insert(c, p);
         }
     }
@@ -410,6 +419,8 @@ pub async fn link_records(
         relationships: 0,
         review_queue: 0,
         malformed_field_notes: notes,
+        houses: 0,
+        house_links: 0,
         engine: run.clone(),
     };
     let mut by_rule: BTreeMap<LinkRule, usize> = BTreeMap::new();
@@ -594,6 +605,10 @@ pub async fn link_records(
     .await?;
     w.sync_person_ids(store.backend()).await?;
     w.commit().await?;
+    // Derived data, rebuilt in full: a crash before this point is repaired by the next run.
+    let houses = crate::derive_houses(store).await?;
+    report.houses = houses.houses;
+    report.house_links = houses.links;
     tracing::info!(
         mode = ?report.mode,
         records = report.records,

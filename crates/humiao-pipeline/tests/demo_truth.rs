@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use humiao_core::alert::AlertParams;
-use humiao_core::policy::{Category, PolicyParams};
+use humiao_core::policy::Category;
 use humiao_core::CitizenId;
 use humiao_demo::DemoConfig;
 use humiao_pipeline::{assess_all, import_file, link_records, load_mapping, LinkOptions};
@@ -42,7 +42,7 @@ async fn assessed_categories_match_the_generators_ground_truth() {
     assess_all(
         &store,
         as_of,
-        &PolicyParams::default(),
+        &humiao_rules::national(),
         &AlertParams::default(),
     )
     .await

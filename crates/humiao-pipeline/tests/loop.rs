@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use humiao_core::access::{Actor, Role};
 use humiao_core::alert::{AlertParams, AlertStatus};
-use humiao_core::policy::{Category, PolicyParams};
+use humiao_core::policy::Category;
 use humiao_core::{CitizenId, Department, PersonId, Region, RegionCode};
 use humiao_pipeline::{
     assess_all, import_file, link_records, load_mapping, FileOutcome, LinkOptions,
@@ -223,7 +223,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     let report = assess_all(
         &fx.store,
         as_of(),
-        &PolicyParams::default(),
+        &humiao_rules::national(),
         &AlertParams::default(),
     )
     .await
@@ -283,7 +283,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     let again = assess_all(
         &fx.store,
         as_of(),
-        &PolicyParams::default(),
+        &humiao_rules::national(),
         &AlertParams::default(),
     )
     .await

@@ -169,19 +169,20 @@ fn path_node(path: &[String], span: Span, scope: &Scope) -> Result<(Node, Type),
                 ),
             };
         }
-        let person =
-            match scope.locals.iter().position(|l| *l == first) {
-                Some(i) => Node::Local(i),
-                None => match vocab::top_var(first) {
-                    Some(v @ TopVar::Person(_)) => Node::Top(v),
-                    _ => return err(
+        let person = match scope.locals.iter().position(|l| *l == first) {
+            Some(i) => Node::Local(i),
+            None => match vocab::top_var(first) {
+                Some(v @ TopVar::Person(_)) => Node::Top(v),
+                _ => {
+                    return err(
                         span,
                         format!(
                             "“{first}”不是人员；属性只能跟在 child、father、mother 或函数参数之后"
                         ),
-                    ),
-                },
-            };
+                    )
+                }
+            },
+        };
         let Some(attr) = vocab::attr(second) else {
             let names: Vec<&str> = vocab::ATTRS.iter().map(|(n, ..)| *n).collect();
             return err(

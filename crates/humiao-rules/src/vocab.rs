@@ -215,11 +215,18 @@ fn date(d: Option<NaiveDate>) -> String {
         .unwrap_or_else(|| "日期不详".into())
 }
 
-/// Whole months from `from` to `to` (0 when `to` is earlier).
+/// Whole months from `from` to `to`: the most k with `from` + k months ≤ `to` (0 when `to` is
+/// earlier). Adding months clamps to the month's end (08-31 + 6 months = 02-28), as the law's
+/// "满6个月" is counted.
 pub fn whole_months(from: NaiveDate, to: NaiveDate) -> i64 {
     let mut months =
         i64::from(to.year() - from.year()) * 12 + i64::from(to.month()) - i64::from(from.month());
-    if to.day() < from.day() {
+    let add = |k: i64| {
+        u32::try_from(k)
+            .ok()
+            .and_then(|k| from.checked_add_months(chrono::Months::new(k)))
+    };
+    while months > 0 && add(months).is_none_or(|d| d > to) {
         months -= 1;
     }
     months.max(0)
@@ -234,6 +241,21 @@ fn custody_code(m: CustodyMeasure) -> &'static str {
         CustodyMeasure::Imprisonment => "imprisonment",
         CustodyMeasure::DrugRehabilitation => "drug_rehabilitation",
         CustodyMeasure::OtherRestriction => "other_restriction",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_months_count_like_adding_months() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(whole_months(d(2025, 8, 31), d(2026, 2, 28)), 6);
+        assert_eq!(whole_months(d(2025, 8, 31), d(2026, 2, 27)), 5);
+        assert_eq!(whole_months(d(2026, 5, 22), d(2026, 11, 22)), 6);
+        assert_eq!(whole_months(d(2026, 5, 23), d(2026, 11, 22)), 5);
+        assert_eq!(whole_months(d(2026, 5, 23), d(2026, 1, 1)), 0);
     }
 }
 

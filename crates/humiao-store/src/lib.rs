@@ -22,10 +22,12 @@ mod alerts;
 mod audit;
 mod children;
 mod dashboard;
+mod houses;
 mod imports;
 mod linkstate;
 mod population;
 mod regions;
+mod settings;
 mod users;
 mod visits;
 
@@ -33,10 +35,12 @@ pub use alerts::{AlertFilter, AlertRow, NewAlert};
 pub use audit::{AuditEntry, AuditRow, ChainCheck};
 pub use children::{CategoryRow, ChildFilter, ChildSummary, FactRow, LinkedRecordRow, RelativeRow};
 pub use dashboard::{CountRow, Dashboard};
+pub use houses::{HouseCounts, HouseRelation, HouseRow, PersonHouse, ResidentRow};
 pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecord, QuarantineRow};
 pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
 pub use population::{AssessmentWrite, LinkWriter, NewPerson, Population, UnmatchedRow};
 pub use regions::RegionRow;
+pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
 pub use visits::{NewPhoto, NewVisit, PhotoRow, VisitRow};
 
@@ -83,7 +87,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 3] = match backend {
+    let files: [(&str, &'static str); 4] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -96,6 +100,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "linking",
                 include_str!("../migrations/sqlite/0003_linking.sql"),
+            ),
+            (
+                "houses and settings",
+                include_str!("../migrations/sqlite/0004_houses.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -110,6 +118,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "linking",
                 include_str!("../migrations/postgres/0003_linking.sql"),
+            ),
+            (
+                "houses and settings",
+                include_str!("../migrations/postgres/0004_houses.sql"),
             ),
         ],
     };

@@ -441,6 +441,11 @@ impl LinkWriter<'_> {
             .bind(from.0)
             .execute(&mut *tx)
             .await?;
+        // Houses are re-derived at the end of the run, from the survivor's addresses.
+        sqlx::query("DELETE FROM person_houses WHERE person_id = $1")
+            .bind(from.0)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM persons WHERE id = $1")
             .bind(from.0)
             .execute(&mut *tx)
@@ -465,6 +470,7 @@ impl LinkWriter<'_> {
         }
         for sql in [
             "DELETE FROM relationships WHERE child_id = $1 OR relative_id = $1",
+            "DELETE FROM person_houses WHERE person_id = $1",
             "DELETE FROM facts WHERE person_id = $1",
             "DELETE FROM child_categories WHERE person_id = $1",
             "DELETE FROM persons WHERE id = $1",

@@ -18,8 +18,9 @@ use humiao_core::{
     RegionCode, RelationKind, SourceRecordId,
 };
 use humiao_store::{
-    AlertFilter, AssessmentWrite, AuditEntry, BatchStatus, ChildFilter, NewAlert, NewBatch,
-    NewPerson, NewPhoto, NewSourceRecord, NewUser, NewVisit, QuarantineRow, Store, StoreError,
+    AlertFilter, AssessmentWrite, AuditEntry, BatchStatus, ChildFilter, HouseRelation, NewAlert,
+    NewBatch, NewPerson, NewPhoto, NewSourceRecord, NewUser, NewVisit, PersonHouse, QuarantineRow,
+    Store, StoreError,
 };
 
 mod backends {
@@ -893,3 +894,109 @@ storage_test!(
     link_state,
     merges_repoint_dependants_and_decisions_are_audited
 );
+
+async fn houses_are_stable_and_follow_merges(store: &Store) {
+    let seeded = seed_people(store).await;
+    let link = |person, key: &str, relation| PersonHouse {
+        person,
+        address_key: key.to_string(),
+        town: Some("城关镇".into()),
+        village: Some("东门村".into()),
+        relation,
+    };
+    let (k1, k2) = ("城关镇东门村幸福路1号2幢301室", "城关镇东门村幸福路1号");
+    let links = vec![
+        link(seeded.child_a, k1, HouseRelation::Residence),
+        link(seeded.father_a, k1, HouseRelation::Residence),
+        link(seeded.child_a, k2, HouseRelation::Hukou),
+        link(seeded.child_b, k2, HouseRelation::Residence),
+        // A duplicate is written once.
+        link(seeded.child_b, k2, HouseRelation::Residence),
+    ];
+    let counts = store.replace_person_houses(&links).await.unwrap();
+    assert_eq!((counts.houses, counts.links), (2, 4));
+    let houses = store.houses_of(seeded.child_a).await.unwrap();
+    assert_eq!(houses.len(), 2);
+    let home = houses.iter().find(|h| h.address_key == k1).unwrap();
+    assert_eq!(home.relation, HouseRelation::Residence);
+    assert_eq!(home.village.as_deref(), Some("东门村"));
+    let residents: Vec<PersonId> = store
+        .residents_of(home.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.person.id)
+        .collect();
+    // Oldest first: the father, then the child.
+    assert_eq!(residents, vec![seeded.father_a, seeded.child_a]);
+
+    // Rebuilding with the same links keeps house ids.
+    store.replace_person_houses(&links).await.unwrap();
+    let again = store.houses_of(seeded.child_a).await.unwrap();
+    assert_eq!(
+        again.iter().map(|h| h.id).collect::<Vec<_>>(),
+        houses.iter().map(|h| h.id).collect::<Vec<_>>()
+    );
+    // A house nobody is tied to any more disappears.
+    let counts = store.replace_person_houses(&links[..2]).await.unwrap();
+    assert_eq!((counts.houses, counts.links), (1, 2));
+    assert!(store.houses_of(seeded.child_b).await.unwrap().is_empty());
+
+    // Household members share the 户号; the person is not their own member.
+    let child = store.person_unscoped(seeded.child_a).await.unwrap();
+    let members: Vec<PersonId> = store
+        .household_members(&child)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert!(members.contains(&seeded.father_a), "{members:?}");
+    assert!(!members.contains(&seeded.child_a));
+    let mut lone = child.clone();
+    lone.household_no = None;
+    assert!(store.household_members(&lone).await.unwrap().is_empty());
+
+    // A merged-away person's house links go with it (re-derived from the survivor).
+    let mut w = store.link_writer().await.unwrap();
+    w.release_citizen_id(seeded.father_a).await.unwrap();
+    w.merge_person(seeded.father_a, seeded.child_a)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    let residents = store.residents_of(home.id).await.unwrap();
+    assert_eq!(residents.len(), 1);
+}
+
+storage_test!(houses, houses_are_stable_and_follow_merges);
+
+async fn settings_are_saved_and_audited(store: &Store) {
+    assert_eq!(store.setting("link.survivorship").await.unwrap(), None);
+    let by = AuditEntry {
+        user_id: None,
+        username: "cli:tester".into(),
+        action: "settings.survivorship".into(),
+        target_kind: "setting".into(),
+        target_id: "link.survivorship".into(),
+        detail: "{\"a\":1}".into(),
+    };
+    store
+        .put_setting("link.survivorship", "{\"a\":1}", &by)
+        .await
+        .unwrap();
+    store
+        .put_setting("link.survivorship", "{\"a\":2}", &by)
+        .await
+        .unwrap();
+    let row = store.setting("link.survivorship").await.unwrap().unwrap();
+    assert_eq!(row.value, "{\"a\":2}");
+    assert_eq!(row.updated_by, "cli:tester");
+    let audit = store
+        .audit_log(Some(("setting", "link.survivorship")), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(store.verify_audit_chain().await.unwrap().first_broken, None);
+}
+
+storage_test!(settings, settings_are_saved_and_audited);

@@ -687,3 +687,32 @@ async fn a_liaison_sees_only_their_departments_import_batches() {
     let mut centre = app.login("centre").await;
     assert!(centre.get("/imports").await.body.contains("服刑人员.csv"));
 }
+
+#[tokio::test]
+async fn the_child_page_shows_houses_and_household_as_far_as_the_role_may_see() {
+    let app = TestApp::new().await;
+    let counts = humiao_pipeline::derive_houses(&app.store).await.unwrap();
+    assert!(counts.houses >= 1, "{counts:?}");
+    let uri = format!("/children/{}", app.child_a);
+
+    // The centre: the full dwelling, who else lives there, the household members.
+    let mut centre = app.login("centre").await;
+    let page = centre.get(&uri).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let houses = page.body.split("id=\"houses\"").nth(1).unwrap();
+    let houses = houses.split("</section>").next().unwrap();
+    assert!(houses.contains("青石社区幸福路12号3幢201室"), "{houses}");
+    assert!(
+        houses.contains("王强"),
+        "the father lives there too: {houses}"
+    );
+    assert!(houses.contains("household-members"));
+
+    // The station sees the address only to the road and no household list.
+    let mut station = app.login("station_a").await;
+    let page = station.get(&uri).await;
+    let houses = page.body.split("id=\"houses\"").nth(1).unwrap();
+    let houses = houses.split("</section>").next().unwrap();
+    assert!(!houses.contains("3幢201室"), "{houses}");
+    assert!(!houses.contains("household-members"));
+}

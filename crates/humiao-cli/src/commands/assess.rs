@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 use humiao_core::alert::AlertParams;
-use humiao_core::policy::PolicyParams;
 use humiao_pipeline::AssessReport;
 
 use crate::args::{AssessArgs, Global};
@@ -22,7 +21,7 @@ pub async fn run(global: &Global, args: AssessArgs) -> anyhow::Result<ExitCode> 
     let report = humiao_pipeline::assess_all(
         &store,
         as_of,
-        &PolicyParams::default(),
+        &humiao_pipeline::active_pack(&store).await?,
         &AlertParams::default(),
     )
     .await?;

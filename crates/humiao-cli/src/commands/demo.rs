@@ -7,7 +7,6 @@ use std::time::Instant;
 use anyhow::Context;
 use humiao_core::access::Role;
 use humiao_core::alert::AlertParams;
-use humiao_core::policy::PolicyParams;
 use humiao_core::{Department, Region, RegionCode, RegionLevel};
 use humiao_demo::{DemoConfig, DemoCounty};
 use humiao_store::{NewUser, Store};
@@ -186,7 +185,7 @@ pub async fn build(global: &Global, args: &DemoArgs) -> anyhow::Result<(Store, D
     let assessed = humiao_pipeline::assess_all(
         &store,
         as_of,
-        &PolicyParams::default(),
+        &humiao_pipeline::active_pack(&store).await?,
         &AlertParams::default(),
     )
     .await?;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use humiao_core::alert::AlertParams;
-use humiao_core::policy::PolicyParams;
 use humiao_core::Department;
 use humiao_pipeline::{FileOutcome, ImportError};
 use humiao_store::Store;
@@ -124,7 +123,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         let report = humiao_pipeline::assess_all(
             &store,
             as_of,
-            &PolicyParams::default(),
+            &humiao_pipeline::active_pack(&store).await?,
             &AlertParams::default(),
         )
         .await?;

@@ -43,6 +43,10 @@ pub fn print_report(report: &LinkReport) {
             ""
         }
     );
+    println!(
+        "  人房 houses: {} 处住房, {} 条人房关系",
+        report.houses, report.house_links
+    );
     if report.malformed_field_notes > 0 {
         println!(
             "  {} 个字段格式有误，已按缺失处理（记录照常关联）",
@@ -134,11 +138,30 @@ pub async fn run(global: &Global, args: LinkArgs) -> anyhow::Result<ExitCode> {
             }
         };
     }
-    let bar = crate::progress::Bar::new();
-    let options = LinkOptions {
+    let mut options = LinkOptions {
         full: args.full,
         ..Default::default()
     };
+    if let Some(path) = &args.survivorship {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        match humiao_pipeline::parse_survivorship(&path.display().to_string(), &text) {
+            Ok(rules) => {
+                humiao_pipeline::save_survivorship(&store, &rules, &super::cli_user()).await?;
+                println!("留存规则已保存并生效：{}", path.display());
+                // Persons already linked take the new rules on a full run.
+                options.full = true;
+                options.survivorship = Some(rules);
+            }
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{e}");
+                }
+                return Ok(ExitCode::from(65));
+            }
+        }
+    }
+    let bar = crate::progress::Bar::new();
     let report = humiao_pipeline::link_records(&store, &options, &bar).await?;
     humiao_link::Observer::stage(&bar, "", 0);
     print_report(&report);

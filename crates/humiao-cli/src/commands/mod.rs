@@ -62,6 +62,14 @@ pub fn parse_date(value: Option<&str>) -> anyhow::Result<NaiveDate> {
     }
 }
 
+/// Who a change made from the command line is audited as: `cli:<login name>`.
+pub fn cli_user() -> String {
+    match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
+        Ok(name) if !name.is_empty() => format!("cli:{name}"),
+        _ => "cli".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,32 @@ impl AddressParts {
         self.town.is_some() || self.village.is_some() || self.road.is_some()
     }
 
+    /// The dwelling (one house, or one flat of a building) in one standard spelling, from the
+    /// town down to the room: the key of 人房 (people ↔ houses). None when the address does not
+    /// reach a house: no house number or building, or no village or road to place it in.
+    pub fn dwelling(&self) -> Option<String> {
+        if self.number.is_none() && self.building.is_none() {
+            return None;
+        }
+        if self.village.is_none() && self.road.is_none() {
+            return None;
+        }
+        Some(
+            [
+                &self.town,
+                &self.village,
+                &self.road,
+                &self.number,
+                &self.building,
+                &self.unit,
+                &self.room,
+            ]
+            .iter()
+            .filter_map(|p| p.as_deref())
+            .collect(),
+        )
+    }
+
     /// How far two addresses agree, for the linker: conflicting town or village first, then the
     /// deepest level on which both agree.
     pub fn agreement(&self, other: &AddressParts) -> AddressAgreement {

@@ -110,3 +110,18 @@ fn an_id_a_generation_older_than_the_record_is_someone_elses() {
     assert!(!id_belongs_to_someone_else(&older, date(1985, 1, 9)));
     assert!(id_belongs_to_someone_else(&older, date(1985, 2, 9)));
 }
+
+#[test]
+fn dwellings_are_one_spelling_down_to_the_room() {
+    let a = parse_address("浙江省护苗县城关镇东门村解放路12号3幢2单元301室").dwelling();
+    let b = parse_address("护苗县城关镇东门村解放路１２号３幢２单元３０１室").dwelling();
+    assert!(a.is_some());
+    assert_eq!(a, b);
+    assert_ne!(
+        a,
+        parse_address("护苗县城关镇东门村解放路12号3幢2单元302室").dwelling()
+    );
+    // Not a house: a village only, or a number with no village or road.
+    assert_eq!(parse_address("护苗县城关镇东门村").dwelling(), None);
+    assert_eq!(parse_address("12号").dwelling(), None);
+}

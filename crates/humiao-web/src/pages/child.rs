@@ -60,6 +60,23 @@ pub(crate) struct RelativeView {
     pub citizen_id: Option<String>,
 }
 
+/// A dwelling the person is tied to (人房), with the others tied to it.
+pub(crate) struct HouseView {
+    pub relation: &'static str,
+    pub address: String,
+    pub residents: Vec<ResidentView>,
+}
+
+/// Another person at the same dwelling or in the same household.
+pub(crate) struct ResidentView {
+    pub id: i64,
+    pub name: String,
+    pub sex: &'static str,
+    pub age: i32,
+    pub relation: &'static str,
+    pub minor: bool,
+}
+
 pub(crate) struct FactView {
     pub who: String,
     pub description: String,
@@ -115,6 +132,10 @@ struct ChildTemplate {
     separated: bool,
     household_no: Option<String>,
     relatives: Vec<RelativeView>,
+    /// 人房: the person's dwellings and who else lives or is registered there.
+    houses: Vec<HouseView>,
+    /// Others with the same 户号 (roles that see the household number).
+    household: Vec<ResidentView>,
     badges: Vec<Badge>,
     categories: Vec<CategoryView>,
     alerts: Vec<ChildAlertView>,
@@ -186,6 +207,52 @@ fn audit_view(session: &Session, kind: &str, id: i64, action: &str) -> AuditEntr
     }
 }
 
+fn resident_view(
+    actor: &humiao_core::access::Actor,
+    p: &humiao_core::Person,
+    relation: &'static str,
+    today: chrono::NaiveDate,
+) -> Option<ResidentView> {
+    Some(ResidentView {
+        id: p.id.0,
+        name: shown_relative_name(actor, &p.name)?,
+        sex: p.sex.label_zh(),
+        age: p.age_on(today),
+        relation,
+        minor: p.is_minor_on(today),
+    })
+}
+
+/// The person's dwellings with the others tied to them, as far as the role may see addresses
+/// and family identities.
+async fn house_views(
+    state: &AppState,
+    actor: &humiao_core::access::Actor,
+    person: &humiao_core::Person,
+) -> Result<Vec<HouseView>, AppError> {
+    let store = state.store();
+    let today = state.today();
+    let mut out = Vec::new();
+    for house in store.houses_of(person.id).await? {
+        let Some(address) = shown_address(actor, Some(&house.address_key)) else {
+            continue;
+        };
+        let residents = store
+            .residents_of(house.id)
+            .await?
+            .iter()
+            .filter(|r| r.person.id != person.id)
+            .filter_map(|r| resident_view(actor, &r.person, r.relation.label_zh(), today))
+            .collect();
+        out.push(HouseView {
+            relation: house.relation.label_zh(),
+            address,
+            residents,
+        });
+    }
+    Ok(out)
+}
+
 async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Response, AppError> {
     let store = state.store();
     let actor = &session.actor;
@@ -200,6 +267,17 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
     let places = PlaceNames::load(store).await?;
 
     let relatives = store.relatives(person.id).await?;
+    let houses = house_views(state, actor, &person).await?;
+    let household = if full {
+        store
+            .household_members(&person)
+            .await?
+            .iter()
+            .filter_map(|p| resident_view(actor, p, "同户", today))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let categories = store.categories_of(person.id).await?;
     let alert_rows = store
         .list_alerts(
@@ -335,6 +413,8 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
         } else {
             None
         },
+        houses,
+        household,
         relatives: relatives
             .iter()
             .filter_map(|r| {
