@@ -56,8 +56,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Link imported records into golden records (persons).
     Link(LinkArgs),
-    /// Assess every child: categories, 应保未保, alerts.
+    /// Assess every child with the active rule pack: categories, 应保未保, 不应保而保, alerts.
     Assess(AssessArgs),
+    /// Rule packs: check, test with case books, show, compare (dry run) and activate.
+    Rules(RulesArgs),
+    /// Explain one child's categories and entitlements: facts, sources, rules, parameters.
+    Explain(ExplainArgs),
     /// Serve the web UI and API.
     Serve(ServeArgs),
     /// Apply database migrations and exit.
@@ -161,6 +165,57 @@ pub struct ServeArgs {
     /// Pretend today is this date (YYYY-MM-DD), for demos and tests.
     #[arg(long)]
     pub today: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub sub: RulesSub,
+}
+
+/// Pack files: a file with `extends = "national"` is a local layer over the shipped national
+/// pack; a file without `extends` is a whole pack of its own. Several files stack in order.
+#[derive(Debug, Subcommand)]
+pub enum RulesSub {
+    /// Validate pack files (default: the active pack) and print what they define.
+    Check {
+        files: Vec<std::path::PathBuf>,
+        /// Show parameter values in force on this date (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Run case books against pack files (default: the national case book on the national pack).
+    Test {
+        files: Vec<std::path::PathBuf>,
+        /// A case book (TOML); repeatable.
+        #[arg(long = "cases", value_name = "BOOK")]
+        cases: Vec<std::path::PathBuf>,
+    },
+    /// Print the active pack: layers, parameters with their history, rules.
+    Show,
+    /// Dry run: which children would change category if these files became the active pack.
+    Diff {
+        files: Vec<std::path::PathBuf>,
+        #[arg(long)]
+        as_of: Option<String>,
+        /// List at most this many changed children.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Validate and activate pack files; the next assessment uses them (audited).
+    Activate {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The person's number (人员编号, as on the person page).
+    pub person: i64,
+    /// Assessment date (YYYY-MM-DD). Default: today (UTC+8).
+    #[arg(long)]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]

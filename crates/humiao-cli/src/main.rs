@@ -46,6 +46,8 @@ fn main() -> ExitCode {
             Command::Import(args) => commands::import::run(&cli.global, args).await,
             Command::Link(args) => commands::link::run(&cli.global, args).await,
             Command::Assess(args) => commands::assess::run(&cli.global, args).await,
+            Command::Rules(args) => commands::rules::run(&cli.global, args).await,
+            Command::Explain(args) => commands::rules::explain(&cli.global, args).await,
             Command::Serve(args) => commands::serve::run(&cli.global, args).await,
             Command::Migrate => commands::migrate::run(&cli.global).await,
             Command::User(args) => commands::user::run(&cli.global, args).await,

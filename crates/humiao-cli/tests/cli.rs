@@ -4,7 +4,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use support::cli::{humiao, humiao_ok, small_demo, stderr, stdout};
+use support::cli::{humiao, humiao_ok, small_demo, stderr, stdout, AS_OF};
 
 fn demo_file(data_dir: &std::path::Path, dir: &str, prefix: &str) -> PathBuf {
     let dir = data_dir.join("demo-input/departments").join(dir);
@@ -262,4 +262,119 @@ fn link_explains_exports_and_relinks_with_stable_ids() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(houses > 50, "{applied}");
+}
+
+#[test]
+fn rule_packs_are_checked_tested_compared_activated_and_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    // The shipped case book passes on the shipped pack, with no database at all.
+    let tested = humiao_ok(data, &["rules", "test"]);
+    assert!(tested.contains("个案例通过，0 个失败"), "{tested}");
+
+    // A broken local pack: every problem with file, line and column; exit 65.
+    let bad = data.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[pack]\nname = \"x\"\nversion = \"1\"\nextends = \"national\"\n\n[categories.orphan]\npolicy = \"p\"\nwhen = \"age < adult_age and fathr.dead\"\n",
+    )
+    .unwrap();
+    let refused = humiao(data, &["rules", "check", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(65));
+    assert!(
+        stderr(&refused).contains("bad.toml:8:29: 类别 orphan：“fathr”不是人员"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // A case book that expects the wrong thing fails with the difference; exit 1.
+    let book = data.join("cases.toml");
+    std::fs::write(
+        &book,
+        "[[case]]\nname = \"父母双亡\"\nas_of = \"2026-11-22\"\nchild = { birth = \"2015-03-01\" }\nfather = [{ type = \"death\", from = \"2020-01-01\" }]\nmother = [{ type = \"death\", from = \"2021-05-01\" }]\nexpect = [\"orphan\"]\n",
+    )
+    .unwrap();
+    let failed = humiao(data, &["rules", "test", "--cases", book.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stdout(&failed).contains("应保未保"), "{}", stdout(&failed));
+
+    // A local pack raising the 留守 age: compared (dry run) against the county, then activated.
+    small_demo(data, 300);
+    let local = data.join("local.toml");
+    std::fs::write(
+        &local,
+        "[pack]\nname = \"huxian\"\nversion = \"2026.2\"\nextends = \"national\"\n\n[parameters.left_behind_max_age]\nlabel = \"本县延至18周岁\"\nvalues = [{ from = \"2016-02-14\", value = 16 }, { from = \"2026-07-01\", value = 18 }]\n",
+    )
+    .unwrap();
+    let checked = humiao_ok(data, &["rules", "check", local.to_str().unwrap()]);
+    assert!(
+        checked.contains("national 2026.1 + huxian 2026.2"),
+        "{checked}"
+    );
+    let diff = humiao_ok(
+        data,
+        &["rules", "diff", local.to_str().unwrap(), "--as-of", AS_OF],
+    );
+    assert!(
+        diff.contains("试运行") && diff.contains("农村留守儿童"),
+        "{diff}"
+    );
+    let activated = humiao_ok(data, &["rules", "activate", local.to_str().unwrap()]);
+    assert!(
+        activated.contains("已启用规则包 huxian 2026.2"),
+        "{activated}"
+    );
+    let shown = humiao_ok(data, &["rules", "show"]);
+    assert!(
+        shown.contains("huxian") && shown.contains("操作人 cli"),
+        "{shown}"
+    );
+    let assessed = humiao_ok(data, &["assess", "--as-of", AS_OF]);
+    assert!(assessed.contains("评估 assessed"), "{assessed}");
+
+    // One child explained: the decision, its facts with source records, the parameters.
+    let export = data.join("links.csv");
+    humiao_ok(data, &["link", "--export", export.to_str().unwrap()]);
+    let id = de_facto_child(data);
+    let text = humiao_ok(data, &["explain", &id.to_string(), "--as-of", AS_OF]);
+    assert!(text.contains("认定：事实无人抚养儿童"), "{text}");
+    assert!(text.contains("来源记录"), "{text}");
+    assert!(text.contains("民发〔2019〕62号"), "{text}");
+    assert!(text.contains("left_behind_max_age=18"), "{text}");
+    let missing = humiao(data, &["explain", "999999"]);
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+/// A child the demo county's assessment found 事实无人抚养, read through the store.
+fn de_facto_child(data_dir: &std::path::Path) -> i64 {
+    use humiao_core::access::{Actor, Role};
+    use humiao_core::policy::Category;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", data_dir.join("humiao.db").display());
+        let store = humiao_store::Store::connect(&url).await.unwrap();
+        let centre = Actor {
+            user_id: 0,
+            username: "test".into(),
+            role: Role::CentreStaff,
+            jurisdiction: vec![humiao_core::RegionCode::parse("330199000000").unwrap()],
+        };
+        let children = store
+            .list_children(
+                &centre,
+                &humiao_store::ChildFilter {
+                    as_of: chrono::NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").unwrap(),
+                    query: None,
+                    category: Some(Category::DeFactoUnsupported),
+                    place: None,
+                    with_open_alert: false,
+                    limit: 1,
+                    offset: 0,
+                },
+            )
+            .await
+            .unwrap();
+        store.close().await;
+        children[0].person.id.0
+    })
 }

@@ -7,6 +7,7 @@
 //! [`Store`]: humiao_store::Store
 
 mod assess;
+mod county;
 mod houses;
 mod import;
 mod link;
@@ -21,7 +22,8 @@ pub use link::{
     parse_mention_key, LinkOptions, LinkReport,
 };
 pub use rules::{
-    activate_pack, active_pack, active_pack_files, PackFile, StoredPack, ACTIVE_PACK_KEY,
+    activate_pack, active_pack, active_pack_files, diff_packs, explain_child, ChildChange,
+    PackDiff, PackFile, StoredPack, ACTIVE_PACK_KEY,
 };
 pub use survivorship::{
     parse_survivorship, save_survivorship, saved_survivorship, SurvivorshipError, SURVIVORSHIP_KEY,

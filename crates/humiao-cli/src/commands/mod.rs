@@ -5,6 +5,7 @@ pub mod demo;
 pub mod import;
 pub mod link;
 pub mod migrate;
+pub mod rules;
 pub mod serve;
 pub mod user;
 

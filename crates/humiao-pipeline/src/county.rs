@@ -1,0 +1,102 @@
+//! The county as the rules see it: every person with their facts, parents and registration, so
+//! that assessment, a pack's dry run and one child's explanation build cases the same way.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use humiao_core::fact::{Fact, FactKind};
+use humiao_core::policy::{Category, ChildCase, ParentFacts};
+use humiao_core::records::AssistanceType;
+use humiao_core::{Person, PersonId, RegionCode, RelationKind};
+use humiao_store::Store;
+
+use crate::PipelineError;
+
+pub struct County {
+    pub persons: Vec<Person>,
+    facts: HashMap<PersonId, Vec<Fact>>,
+    relatives: HashMap<PersonId, Vec<(RelationKind, PersonId)>>,
+    /// Categories decided by the last assessment.
+    pub previous: HashMap<PersonId, BTreeSet<Category>>,
+    rural: HashSet<RegionCode>,
+}
+
+impl County {
+    pub async fn load(store: &Store) -> Result<Self, PipelineError> {
+        let population = store.load_population().await?;
+        let mut facts: HashMap<PersonId, Vec<Fact>> = HashMap::new();
+        for fact in population.facts {
+            facts.entry(fact.person).or_default().push(fact);
+        }
+        let mut relatives: HashMap<PersonId, Vec<(RelationKind, PersonId)>> = HashMap::new();
+        for (child, kind, relative) in &population.relationships {
+            relatives
+                .entry(*child)
+                .or_default()
+                .push((*kind, *relative));
+        }
+        let mut previous: HashMap<PersonId, BTreeSet<Category>> = HashMap::new();
+        for (person, category) in &population.categories {
+            previous.entry(*person).or_default().insert(*category);
+        }
+        Ok(Self {
+            persons: population.persons,
+            facts,
+            relatives,
+            previous,
+            rural: population.rural_villages.into_iter().collect(),
+        })
+    }
+
+    pub fn facts_of(&self, person: PersonId) -> &[Fact] {
+        self.facts.get(&person).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn relatives_of(&self, person: PersonId) -> &[(RelationKind, PersonId)] {
+        self.relatives
+            .get(&person)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The case the rules look at for one person.
+    pub fn case_of<'a>(&'a self, child: &'a Person) -> ChildCase<'a> {
+        let relatives = self.relatives_of(child.id);
+        let parent = |kind: RelationKind| {
+            relatives
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, p)| ParentFacts {
+                    facts: self.facts_of(*p),
+                })
+        };
+        ChildCase {
+            child,
+            child_facts: self.facts_of(child.id),
+            father: parent(RelationKind::Father),
+            mother: parent(RelationKind::Mother),
+            registered_rural: child
+                .hukou_region
+                .as_ref()
+                .is_some_and(|h| self.rural.contains(h)),
+        }
+    }
+
+    /// Whether the rules should look at this person: a minor, someone with categories from the
+    /// last assessment, or someone still drawing a child's allowance (so that one paid after
+    /// turning 18 is found: 不应保而保).
+    pub fn assessed(&self, person: &Person, as_of: NaiveDate) -> bool {
+        person.is_minor_on(as_of)
+            || self.previous.contains_key(&person.id)
+            || self.facts_of(person.id).iter().any(|f| {
+                matches!(
+                    f.kind,
+                    FactKind::Payment {
+                        assistance: AssistanceType::OrphanAllowance
+                            | AssistanceType::UnsupportedChildAllowance,
+                        ..
+                    }
+                )
+            })
+    }
+}
