@@ -46,6 +46,15 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<humiao_pipeline::PipelineError> for AppError {
+    fn from(e: humiao_pipeline::PipelineError) -> Self {
+        match e {
+            humiao_pipeline::PipelineError::Store(e) => e.into(),
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         Self::Internal(anyhow::Error::new(e).context("rendering a template"))

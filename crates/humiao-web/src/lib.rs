@@ -126,7 +126,10 @@ pub fn router(state: AppState) -> Router {
         .route("/imports/{id}", get(imports::batch));
     let linking = Router::new()
         .route("/linking/review", get(linking::review))
-        .route("/linking/pair", get(linking::pair).post(linking::decide));
+        .route("/linking/pair", get(linking::pair).post(linking::decide))
+        .route("/centre/rules", get(rules::show))
+        .route("/centre/rules/preview", post(rules::preview))
+        .route("/centre/rules/activate", post(rules::activate));
     let audit = Router::new().route("/audit", get(audit::log));
     let admin = Router::new().route("/admin/users", get(admin::users));
     let any_user = Router::new()

@@ -62,6 +62,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/children", "儿童查询"),
             ("/imports", "数据导入"),
             (REVIEW_PATH, "待核对"),
+            ("/centre/rules", "规则包"),
             ("/audit", "审计日志"),
         ],
         Role::DepartmentLiaison => &[("/imports", "数据导入")],

@@ -13,5 +13,6 @@ pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod imports;
 pub(crate) mod linking;
+pub(crate) mod rules;
 pub(crate) mod views;
 pub(crate) mod visit;
