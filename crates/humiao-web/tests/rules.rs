@@ -159,3 +159,31 @@ async fn a_pack_is_validated_compared_and_then_activated_with_an_audit_trail() {
     let pack = humiao_pipeline::active_pack(&app.store).await.unwrap();
     assert_eq!(pack.name, "huxian");
 }
+
+#[tokio::test]
+async fn the_child_page_evaluates_the_rule_pack_and_says_what_is_missing() {
+    let app = TestApp::new().await;
+    father_in_custody(&app).await;
+    let uri = format!("/children/{}", app.child_a);
+    let mut centre = app.login("centre").await;
+    let page = centre.get(&uri).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let section = page.body.split("id=\"rule-assessment\"").nth(1).unwrap();
+    let section = section.split("</section>").next().unwrap();
+    assert!(section.contains("national 2026.1"), "{section}");
+    // Father in prison, mother unknown to the data: 事实无人抚养 cannot be decided, and why.
+    assert!(section.contains("事实无人抚养儿童"), "{section}");
+    assert!(section.contains("母亲身份不明"), "{section}");
+    assert!(section.contains("父亲服刑在押"), "{section}");
+    assert!(
+        section.contains("户籍.csv"),
+        "the fact's source record: {section}"
+    );
+    // Directors and stations do not get the evaluation.
+    for user in ["director_a", "station_a"] {
+        let mut b = app.login(user).await;
+        let page = b.get(&uri).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("rule-assessment"), "{user}");
+    }
+}

@@ -152,6 +152,31 @@ struct ChildTemplate {
     evidence_total: usize,
     /// Merges and splits this person went through.
     person_events: Vec<PersonEventView>,
+    /// 未保中心 only: today's evaluation with the rule pack in force.
+    rules: Option<RulesView>,
+}
+
+/// Today's evaluation of the child with the rule pack in force: entitlements, what cannot be
+/// decided for lack of data, and the parameters used.
+pub(crate) struct RulesView {
+    pub pack: String,
+    pub entitlements: Vec<EntitlementView>,
+    pub undetermined: Vec<UndeterminedView>,
+    pub parameters: String,
+}
+
+pub(crate) struct EntitlementView {
+    pub label: String,
+    pub monthly: String,
+    pub payable: bool,
+    pub policy: String,
+    pub reasons: Vec<ReasonView>,
+}
+
+pub(crate) struct UndeterminedView {
+    pub label: &'static str,
+    pub missing: String,
+    pub known: Vec<ReasonView>,
 }
 
 /// The most record pairs the person page explains; the strongest come first.
@@ -205,6 +230,87 @@ fn audit_view(session: &Session, kind: &str, id: i64, action: &str) -> AuditEntr
         target_id: id.to_string(),
         detail: format!("role {}", session.role().code()),
     }
+}
+
+/// Evaluates the child with the active rule pack from the facts already loaded for the page.
+async fn rules_view(
+    state: &AppState,
+    person: &humiao_core::Person,
+    relatives: &[humiao_store::RelativeRow],
+    facts: &[FactRow],
+    places: &PlaceNames,
+    sources: &Sources,
+    today: chrono::NaiveDate,
+) -> Result<RulesView, AppError> {
+    use humiao_core::policy::{ChildCase, ParentFacts};
+    use humiao_core::RelationKind;
+    let pack = humiao_pipeline::active_pack(state.store()).await?;
+    let facts_of = |p: PersonId| -> Vec<Fact> {
+        facts
+            .iter()
+            .filter(|f| f.fact.person == p)
+            .map(|f| f.fact.clone())
+            .collect()
+    };
+    let parent = |kind: RelationKind| {
+        relatives
+            .iter()
+            .find(|r| r.kind == kind)
+            .map(|r| facts_of(r.person.id))
+    };
+    let (own, father, mother) = (
+        facts_of(person.id),
+        parent(RelationKind::Father),
+        parent(RelationKind::Mother),
+    );
+    let case = ChildCase {
+        child: person,
+        child_facts: &own,
+        father: father.as_deref().map(|facts| ParentFacts { facts }),
+        mother: mother.as_deref().map(|facts| ParentFacts { facts }),
+        registered_rural: places.is_rural(person.hukou_region.as_ref()),
+    };
+    let out = pack.assess(&case, today);
+    let reasons = |rs: &[humiao_core::policy::Reason]| -> Vec<ReasonView> {
+        rs.iter()
+            .map(|r| ReasonView {
+                text: r.text.clone(),
+                sources: r.sources.iter().map(|s| sources.get(*s)).collect(),
+            })
+            .collect()
+    };
+    Ok(RulesView {
+        pack: format!("{} {}", pack.name, pack.version),
+        entitlements: out
+            .entitlements
+            .iter()
+            .map(|e| EntitlementView {
+                label: e.label.clone(),
+                monthly: e
+                    .monthly_fen
+                    .map(|f| format!("{}.{:02} 元/月", f / 100, f % 100))
+                    .unwrap_or_else(|| "标准不详".into()),
+                payable: e.payable,
+                policy: e.policy.clone(),
+                reasons: reasons(&e.reasons),
+            })
+            .collect(),
+        undetermined: out
+            .undetermined
+            .iter()
+            .map(|u| UndeterminedView {
+                label: u.category.label_zh(),
+                missing: u.missing.join("；"),
+                known: reasons(&u.reasons),
+            })
+            .collect(),
+        parameters: out
+            .parameters
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("，"),
+    })
 }
 
 fn resident_view(
@@ -341,6 +447,11 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
         }
     };
 
+    let rules = if full && lineage {
+        Some(rules_view(state, &person, &relatives, &facts, &places, &sources, today).await?)
+    } else {
+        None
+    };
     let category_list: Vec<Category> = categories.iter().map(|c| c.category).collect();
     let open_alert_id = alert_rows
         .iter()
@@ -415,6 +526,7 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
         },
         houses,
         household,
+        rules,
         relatives: relatives
             .iter()
             .filter_map(|r| {

@@ -13,20 +13,29 @@ use humiao_store::{AlertRow, ChildSummary, Store};
 use crate::error::AppError;
 use crate::render::{local_time, opt_local_time};
 
-/// Names of places by code, for display.
+/// Names of places by code, for display, and which villages are rural (for the rules).
 #[derive(Debug, Default)]
-pub(crate) struct PlaceNames(HashMap<String, String>);
+pub(crate) struct PlaceNames(HashMap<String, String>, std::collections::HashSet<String>);
 
 impl PlaceNames {
     pub async fn load(store: &Store) -> Result<Self, AppError> {
+        let regions = store.regions().await?;
         Ok(Self(
-            store
-                .regions()
-                .await?
-                .into_iter()
-                .map(|r| (r.region.code.to_string(), r.region.name))
+            regions
+                .iter()
+                .map(|r| (r.region.code.to_string(), r.region.name.clone()))
+                .collect(),
+            regions
+                .iter()
+                .filter(|r| r.region.rural)
+                .map(|r| r.region.code.to_string())
                 .collect(),
         ))
+    }
+
+    /// Whether a place is a rural village (村).
+    pub fn is_rural(&self, code: Option<&RegionCode>) -> bool {
+        code.is_some_and(|c| self.1.contains(c.as_str()))
     }
 
     /// The place's name, or its code when unnamed.
