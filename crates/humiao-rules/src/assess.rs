@@ -41,6 +41,8 @@ pub struct Assessment {
     pub entitlements: Vec<EntitlementOutcome>,
     /// The parameters in force, as (name, value) — what the decisions were made with.
     pub parameters: Vec<(String, String)>,
+    /// One outcome per risk model of the pack, the general one first.
+    pub risk: Vec<crate::risk::RiskOutcome>,
 }
 
 impl Assessment {
@@ -233,6 +235,38 @@ impl RulePack {
                 policy: ent.policy.clone(),
             });
         }
+        // Risk: indicators may use every category, the derived ones included.
+        let mut all_outcomes = outcomes;
+        for derived in crate::pack::DERIVED_CATEGORIES {
+            let decision = out.decisions.iter().find(|d| d.category == derived);
+            all_outcomes.push(Some(match decision {
+                Some(d) => Evidence {
+                    value: Value::Bool(true),
+                    reasons: d.reasons.clone(),
+                    missing: Vec::new(),
+                },
+                None => Evidence::plain(Value::Bool(false)),
+            }));
+        }
+        let env = Env {
+            case,
+            params,
+            functions,
+            categories: &all_outcomes,
+        };
+        out.risk = self
+            .risk
+            .iter()
+            .map(|model| {
+                model.score(
+                    model
+                        .indicators
+                        .iter()
+                        .map(|i| i.rule.as_ref().map(|r| eval(&r.node, &env, &[])))
+                        .collect(),
+                )
+            })
+            .collect();
         out.parameters = self
             .parameters
             .iter()

@@ -51,6 +51,12 @@ struct RawCase {
     expect_undetermined: Option<Vec<String>>,
     #[serde(default)]
     expect_monthly_fen: BTreeMap<String, i64>,
+    /// The general risk model's level code (e.g. "medium").
+    #[serde(default)]
+    expect_risk_level: Option<String>,
+    /// The general risk model's score range [known, if every unknown held].
+    #[serde(default)]
+    expect_risk_score: Option<[u32; 2]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,6 +256,24 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
                 failures.push(format!(
                     "待遇 {code} 月标准应为 {want_fen} 分，实际为 {}",
                     got_fen.map_or("（无）".into(), |f| format!("{f} 分"))
+                ));
+            }
+        }
+        let risk = outcome.risk.first();
+        if let Some(want) = &case.expect_risk_level {
+            let got = risk
+                .map(|r| r.level_code.as_str())
+                .unwrap_or("（无风险模型）");
+            if got != want {
+                failures.push(format!("风险等级应为 {want}，实际为 {got}"));
+            }
+        }
+        if let Some([lo, hi]) = case.expect_risk_score {
+            let got = risk.map(|r| (r.score, r.score_max));
+            if got != Some((lo, hi)) {
+                failures.push(format!(
+                    "风险评分应为 {lo}–{hi}，实际为 {}",
+                    got.map_or("（无）".into(), |(a, b)| format!("{a}–{b}"))
                 ));
             }
         }

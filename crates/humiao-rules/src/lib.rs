@@ -11,6 +11,7 @@ pub mod compile;
 pub mod eval;
 pub mod expr;
 pub mod pack;
+pub mod risk;
 pub mod value;
 pub mod vocab;
 

@@ -68,6 +68,53 @@ struct RawPack {
     categories: BTreeMap<String, Spanned<RawCategory>>,
     #[serde(default)]
     entitlements: BTreeMap<String, Spanned<RawEntitlement>>,
+    /// Not `Spanned`: `[risk.general.indicators.x]` alone makes `risk.general` an implicit table,
+    /// which carries no span.
+    #[serde(default)]
+    risk: BTreeMap<String, RawRisk>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRisk {
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    levels: Option<Vec<Spanned<RawLevel>>>,
+    #[serde(default)]
+    persistent_level: Option<Spanned<String>>,
+    #[serde(default)]
+    persistent_assessments: Option<usize>,
+    #[serde(default)]
+    rise_points: Option<u32>,
+    #[serde(default)]
+    rise_days: Option<i64>,
+    #[serde(default)]
+    indicators: BTreeMap<String, Spanned<RawIndicator>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLevel {
+    code: String,
+    label: String,
+    min: u32,
+    colour: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    group: Spanned<String>,
+    label: String,
+    weight: Spanned<i64>,
+    #[serde(default)]
+    urgent: bool,
+    /// "data" (default) or "visit".
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+    #[serde(default)]
+    when: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,6 +247,8 @@ pub struct RulePack {
     /// In evaluation order: a category comes after those it refers to.
     pub categories: Vec<CategoryRule>,
     pub entitlements: Vec<Entitlement>,
+    /// Risk models, the general one (`general`) first.
+    pub risk: Vec<crate::risk::RiskModel>,
 }
 
 impl RulePack {
@@ -359,7 +408,11 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
     let mut functions: BTreeMap<String, (Origin, &Spanned<RawFunction>)> = BTreeMap::new();
     let mut categories: BTreeMap<String, (Origin, &Spanned<RawCategory>)> = BTreeMap::new();
     let mut entitlements: BTreeMap<String, (Origin, &Spanned<RawEntitlement>)> = BTreeMap::new();
+    let mut risk: BTreeMap<String, Vec<(Origin, &RawRisk)>> = BTreeMap::new();
     for (i, raw) in raws.iter().enumerate() {
+        for (k, v) in &raw.risk {
+            risk.entry(k.clone()).or_default().push((Origin(i), v));
+        }
         for (k, v) in &raw.parameters {
             params.insert(k.clone(), (Origin(i), v));
         }
@@ -596,6 +649,23 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
         }
     }
 
+    // Risk models: their rules may also use the derived categories (应保未保 …), which are
+    // decided after every category and entitlement.
+    let mut risk_scope = scope.categories.clone();
+    for (k, d) in DERIVED_CATEGORIES.iter().enumerate() {
+        risk_scope.insert(d.code(), category_order.len() + k);
+    }
+    std::mem::swap(&mut scope.categories, &mut risk_scope);
+    let mut models = Vec::new();
+    for (code, layers) in &risk {
+        if let Some(model) = compile_risk(code, layers, &mut scope, &mut errors) {
+            models.push(model);
+        }
+    }
+    std::mem::swap(&mut scope.categories, &mut risk_scope);
+    // The general model first, then the specialised ones by code.
+    models.sort_by_key(|m: &crate::risk::RiskModel| (m.code != "general", m.code.clone()));
+
     let problems: Vec<PackError> = errors.into_iter().flat_map(|e| e.list).collect();
     if !problems.is_empty() {
         return Err(PackErrors(problems));
@@ -631,6 +701,13 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
         renumber(&mut e.rule.node, &new_index);
         renumber(&mut e.monthly_fen.node, &new_index);
     }
+    for m in &mut models {
+        for i in &mut m.indicators {
+            if let Some(rule) = &mut i.rule {
+                renumber(&mut rule.node, &new_index);
+            }
+        }
+    }
     let top = raws.last().expect("at least one layer");
     Ok(RulePack {
         name: top.pack.name.clone(),
@@ -645,6 +722,186 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
         functions,
         categories: reorder(categories, &order, &new_index),
         entitlements,
+        risk: models,
+    })
+}
+
+/// Compiles one risk model from its layers (base first): a later layer replaces the levels and
+/// dynamic settings it gives and indicators of the same code, and adds new indicators.
+fn compile_risk<'s>(
+    code: &str,
+    layers: &[(Origin, &'s RawRisk)],
+    scope: &mut Scope<'s>,
+    errors: &mut [Errors],
+) -> Option<crate::risk::RiskModel> {
+    use crate::risk::{DynamicRules, Indicator, IndicatorGroup, RiskLevel, RiskModel};
+    let (first_origin, first) = layers[0];
+    // Where to point at the model as a whole: its first indicator or levels, else the file start.
+    let first_at = first
+        .indicators
+        .values()
+        .next()
+        .map(|i| i.span().start)
+        .or_else(|| {
+            first
+                .levels
+                .as_ref()
+                .and_then(|l| l.first())
+                .map(|l| l.span().start)
+        })
+        .unwrap_or(0);
+    let mut label = None;
+    let mut levels: Option<(Origin, &Vec<Spanned<RawLevel>>)> = None;
+    let mut persistent: Option<(Origin, &Spanned<String>)> = None;
+    let (mut persistent_assessments, mut rise_points, mut rise_days) = (None, None, None);
+    let mut indicators: BTreeMap<&String, (Origin, &Spanned<RawIndicator>)> = BTreeMap::new();
+    for &(origin, raw_ref) in layers {
+        label = raw_ref.label.clone().or(label);
+        if let Some(l) = &raw_ref.levels {
+            levels = Some((origin, l));
+        }
+        if let Some(p) = &raw_ref.persistent_level {
+            persistent = Some((origin, p));
+        }
+        persistent_assessments = raw_ref.persistent_assessments.or(persistent_assessments);
+        rise_points = raw_ref.rise_points.or(rise_points);
+        rise_days = raw_ref.rise_days.or(rise_days);
+        for (k, v) in &raw_ref.indicators {
+            indicators.insert(k, (origin, v));
+        }
+    }
+    let mut ok = true;
+    let Some((levels_origin, raw_levels)) = levels else {
+        errors[first_origin.0].at(first_at, format!("风险模型 {code} 缺少 levels"));
+        return None;
+    };
+    let levels: Vec<RiskLevel> = raw_levels
+        .iter()
+        .map(|l| {
+            let l = l.get_ref();
+            RiskLevel {
+                code: l.code.clone(),
+                label: l.label.clone(),
+                min: l.min,
+                colour: l.colour.clone(),
+            }
+        })
+        .collect();
+    let descending = levels.windows(2).all(|w| w[0].min > w[1].min);
+    if levels.is_empty() || !descending || levels.last().is_some_and(|l| l.min != 0) {
+        let at = raw_levels.first().map_or(first_at, |l| l.span().start);
+        errors[levels_origin.0].at(
+            at,
+            format!("风险模型 {code}：levels 须从最严重到最轻排列，min 严格递减且最后一级 min = 0"),
+        );
+        ok = false;
+    }
+    let persistent_level = match persistent {
+        Some((origin, p)) => match levels.iter().position(|l| &l.code == p.get_ref()) {
+            Some(i) => i,
+            None => {
+                errors[origin.0].at(
+                    p.span().start,
+                    format!(
+                        "风险模型 {code}：persistent_level “{}”不是已定义的等级",
+                        p.get_ref()
+                    ),
+                );
+                ok = false;
+                0
+            }
+        },
+        None => 1.min(levels.len().saturating_sub(1)),
+    };
+    let mut compiled = Vec::new();
+    for (ind_code, (origin, spanned)) in indicators {
+        let raw = spanned.get_ref();
+        let e = &mut errors[origin.0];
+        let Some(group) = IndicatorGroup::parse(raw.group.get_ref()) else {
+            e.at(
+                raw.group.span().start,
+                format!(
+                    "指标 {ind_code}：分组“{}”应为 child、family 或 environment",
+                    raw.group.get_ref()
+                ),
+            );
+            ok = false;
+            continue;
+        };
+        let weight = *raw.weight.get_ref();
+        if !(0..=100).contains(&weight) {
+            e.at(
+                raw.weight.span().start,
+                format!("指标 {ind_code}：权重应在 0–100 之间"),
+            );
+            ok = false;
+            continue;
+        }
+        let from_visit = match raw.source.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("data") => false,
+            Some("visit") => true,
+            Some(other) => {
+                let at = raw.source.as_ref().map_or(0, |s| s.span().start);
+                e.at(
+                    at,
+                    format!("指标 {ind_code}：source “{other}”应为 data 或 visit"),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let rule = match &raw.when {
+            Some(when) => {
+                match compile_rule(
+                    scope,
+                    e,
+                    when,
+                    Vec::new(),
+                    Type::Bool,
+                    &format!("指标 {ind_code}"),
+                ) {
+                    Some(rule) => Some(rule),
+                    None => {
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
+            None if from_visit => None,
+            None => {
+                e.at(
+                    spanned.span().start,
+                    format!("指标 {ind_code}：数据指标须写 when（或写 source = \"visit\"）"),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        compiled.push(Indicator {
+            code: ind_code.clone(),
+            group,
+            label: raw.label.clone(),
+            weight: weight as u32,
+            urgent: raw.urgent,
+            from_visit,
+            rule,
+        });
+    }
+    if compiled.iter().map(|i| i.weight).sum::<u32>() == 0 && ok {
+        errors[first_origin.0].at(first_at, format!("风险模型 {code}：指标权重之和为0"));
+        ok = false;
+    }
+    ok.then(|| RiskModel {
+        code: code.to_string(),
+        label: label.unwrap_or_else(|| code.to_string()),
+        levels,
+        dynamic: DynamicRules {
+            persistent_level,
+            persistent_assessments: persistent_assessments.unwrap_or(3),
+            rise_points: rise_points.unwrap_or(15),
+            rise_days: rise_days.unwrap_or(30),
+        },
+        indicators: compiled,
     })
 }
 
@@ -819,7 +1076,9 @@ fn reorder(
 
 fn renumber(node: &mut Node, new_index: &[usize]) {
     match node {
-        Node::Category(i) => *i = new_index[*i],
+        // Indices past the pack's categories are the derived ones; they keep their place.
+        Node::Category(i) if *i < new_index.len() => *i = new_index[*i],
+        Node::Category(_) => {}
         Node::Attr(n, _) | Node::Not(n) | Node::Neg(n) => renumber(n, new_index),
         Node::Builtin(_, items) | Node::Call(_, items) | Node::List(items) => {
             items.iter_mut().for_each(|n| renumber(n, new_index))

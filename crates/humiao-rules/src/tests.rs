@@ -406,3 +406,199 @@ when = "age < adult_age and father.dead and mother.dead"
         .count();
     assert_eq!(gaps, 1);
 }
+
+#[test]
+fn risk_scores_are_ranges_and_indicators_name_their_facts() {
+    let child = person(d(2014, 6, 1));
+    let father = vec![fact(FactKind::Death, Some(d(2026, 10, 1)), None, 10)];
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: Some(ParentFacts { facts: &father }),
+        mother: None,
+        registered_rural: false,
+    };
+    let out = national().assess(&case, d(2026, 11, 22));
+    let risk = &out.risk[0];
+    assert_eq!(risk.model, "general");
+    // Known: father dead (8), recently (6), no school record (3) = 17; the unknown mother and
+    // the visit-fed indicators could add up to the maximum.
+    assert_eq!(risk.score, 17);
+    assert!(risk.score_max > risk.score);
+    assert_eq!(risk.level_label, "低危");
+    assert!(risk.unknown > 0);
+    let dead = risk
+        .indicators
+        .iter()
+        .find(|i| i.code == "parent_dead_or_missing")
+        .unwrap();
+    assert_eq!(dead.state, "true");
+    assert_eq!(dead.reasons[0].sources, vec![SourceRecordId(10)]);
+    let custody = risk
+        .indicators
+        .iter()
+        .find(|i| i.code == "parent_in_custody")
+        .unwrap();
+    assert_eq!(
+        custody.state, "unknown",
+        "the mother is unknown to the data"
+    );
+    assert!(custody.missing[0].contains("母亲身份不明"));
+    let visit = risk
+        .indicators
+        .iter()
+        .find(|i| i.code == "domestic_violence")
+        .unwrap();
+    assert_eq!(visit.state, "unknown");
+    assert_eq!(visit.missing, vec!["待儿童主任走访核实"]);
+}
+
+#[test]
+fn an_urgent_indicator_sets_the_top_level_whatever_the_score() {
+    let pack = with_local(
+        r#"
+[risk.general.indicators.parent_in_custody]
+group = "family"
+label = "父母一方被羁押（本县列为紧急事项）"
+weight = 8
+urgent = true
+when = "father.custody or mother.custody"
+"#,
+    )
+    .unwrap();
+    let child = person(d(2014, 6, 1));
+    let father = vec![fact(
+        FactKind::Custody {
+            measure: CustodyMeasure::OtherRestriction,
+        },
+        Some(d(2026, 11, 1)),
+        Some(d(2026, 11, 30)),
+        10,
+    )];
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: Some(ParentFacts { facts: &father }),
+        mother: Some(ParentFacts { facts: &[] }),
+        registered_rural: false,
+    };
+    let risk = &pack.assess(&case, d(2026, 11, 22)).risk[0];
+    assert!(risk.score < 60);
+    assert_eq!(risk.level_label, "极危");
+    assert_eq!(risk.colour, "red");
+    assert_eq!(risk.urgent, vec!["父母一方被羁押（本县列为紧急事项）"]);
+}
+
+#[test]
+fn dynamic_rules_flag_persistence_and_a_sharp_rise() {
+    let pack = national();
+    let model = &pack.risk[0];
+    let (high, medium, low) = (1, 2, 3);
+    // 高危 or above three times running.
+    let history = [(d(2026, 9, 1), 45, high), (d(2026, 10, 1), 62, 0)];
+    let flags = model.dynamic_flags(&history, (d(2026, 11, 1), 41, high));
+    assert!(flags.iter().any(|f| f.code == "persistent"), "{flags:?}");
+    let broken = [(d(2026, 9, 1), 45, high), (d(2026, 10, 1), 30, medium)];
+    let flags = model.dynamic_flags(&broken, (d(2026, 11, 1), 41, high));
+    assert!(!flags.iter().any(|f| f.code == "persistent"), "{flags:?}");
+    // Up 15 points within 30 days: re-visit; the same rise over 31 days is not flagged.
+    let flags = model.dynamic_flags(&[(d(2026, 10, 2), 10, low)], (d(2026, 11, 1), 25, medium));
+    assert!(flags.iter().any(|f| f.code == "rising"), "{flags:?}");
+    let flags = model.dynamic_flags(&[(d(2026, 10, 1), 10, low)], (d(2026, 11, 1), 25, medium));
+    assert!(!flags.iter().any(|f| f.code == "rising"), "{flags:?}");
+    let flags = model.dynamic_flags(&[(d(2026, 10, 2), 11, low)], (d(2026, 11, 1), 25, medium));
+    assert!(
+        !flags.iter().any(|f| f.code == "rising"),
+        "14 points: {flags:?}"
+    );
+}
+
+#[test]
+fn risk_model_mistakes_are_located() {
+    let errors = errors_of(
+        r#"
+[risk.general]
+persistent_level = "severe"
+
+[risk.general.indicators.a]
+group = "school"
+label = "x"
+weight = 3
+when = "true"
+
+[risk.general.indicators.b]
+group = "child"
+label = "x"
+weight = 300
+when = "true"
+
+[risk.general.indicators.c]
+group = "child"
+label = "x"
+weight = 3
+
+[risk.general.indicators.d]
+group = "child"
+label = "x"
+weight = 3
+when = "category.entitled_not_receivng"
+
+[risk.self_harm]
+levels = [{ code = "low", label = "低", min = 0, colour = "green" }, { code = "high", label = "高", min = 50, colour = "red" }]
+[risk.self_harm.indicators.x]
+group = "child"
+label = "x"
+weight = 1
+source = "visit"
+"#,
+    );
+    let all = errors.join("\n");
+    for want in [
+        "persistent_level “severe”不是已定义的等级",
+        "分组“school”应为 child、family 或 environment",
+        "权重应在 0–100 之间",
+        "数据指标须写 when",
+        "未知类别“entitled_not_receivng”",
+        "levels 须从最严重到最轻排列",
+    ] {
+        assert!(all.contains(want), "missing {want} in:\n{all}");
+    }
+}
+
+#[test]
+fn a_specialised_model_is_a_pack_of_its_own() {
+    let pack = with_local(
+        r#"
+[risk.self_harm]
+label = "自伤风险专项模型"
+levels = [{ code = "high", label = "高", min = 50, colour = "red" }, { code = "low", label = "低", min = 0, colour = "green" }]
+[risk.self_harm.indicators.parent_lost]
+group = "family"
+label = "近期失去父母一方"
+weight = 50
+when = "days_since_family_change <= 180 and (father.dead or mother.dead)"
+[risk.self_harm.indicators.signs]
+group = "child"
+label = "自伤念头"
+weight = 50
+source = "visit"
+"#,
+    )
+    .unwrap();
+    let child = person(d(2012, 6, 1));
+    let father = vec![fact(FactKind::Death, Some(d(2026, 9, 1)), None, 10)];
+    let case = ChildCase {
+        child: &child,
+        child_facts: &[],
+        father: Some(ParentFacts { facts: &father }),
+        mother: Some(ParentFacts { facts: &[] }),
+        registered_rural: false,
+    };
+    let out = pack.assess(&case, d(2026, 11, 22));
+    assert_eq!(out.risk.len(), 2);
+    assert_eq!(out.risk[0].model, "general");
+    let special = &out.risk[1];
+    assert_eq!(special.model_label, "自伤风险专项模型");
+    assert_eq!((special.score, special.score_max), (50, 100));
+    assert_eq!(special.level_label, "高");
+}

@@ -17,10 +17,13 @@ pub enum TopVar {
     AgeMonths,
     Sex,
     RegisteredRural,
+    /// Days since the latest family change (a parent's death, going missing, custody or
+    /// divorce); none when there was none.
+    DaysSinceFamilyChange,
     Person(Who),
 }
 
-pub const TOP_VARS: [(&str, TopVar, &str); 7] = [
+pub const TOP_VARS: [(&str, TopVar, &str); 8] = [
     ("age", TopVar::Age, "儿童周岁年龄"),
     ("age_months", TopVar::AgeMonths, "儿童月龄"),
     ("sex", TopVar::Sex, "儿童性别：'male' 或 'female'"),
@@ -28,6 +31,11 @@ pub const TOP_VARS: [(&str, TopVar, &str); 7] = [
         "registered_rural",
         TopVar::RegisteredRural,
         "户籍地为农村（村）",
+    ),
+    (
+        "days_since_family_change",
+        TopVar::DaysSinceFamilyChange,
+        "距最近一次家庭变故（父母死亡、失踪、被羁押服刑、离婚）的天数",
     ),
     ("child", TopVar::Person(Who::Child), "儿童本人"),
     ("father", TopVar::Person(Who::Father), "父亲"),
@@ -37,7 +45,7 @@ pub const TOP_VARS: [(&str, TopVar, &str); 7] = [
 impl TopVar {
     pub fn ty(self) -> Type {
         match self {
-            TopVar::Age | TopVar::AgeMonths => Type::Int,
+            TopVar::Age | TopVar::AgeMonths | TopVar::DaysSinceFamilyChange => Type::Int,
             TopVar::Sex => Type::Str,
             TopVar::RegisteredRural => Type::Bool,
             TopVar::Person(_) => Type::Person,
@@ -341,6 +349,46 @@ impl<'a> Case<'a> {
                     )
                 } else {
                     Evidence::plain(ev)
+                }
+            }
+            TopVar::DaysSinceFamilyChange => {
+                let latest = [Who::Father, Who::Mother]
+                    .into_iter()
+                    .filter_map(|w| self.facts(w).map(|f| (w, f)))
+                    .flat_map(|(w, facts)| facts.iter().map(move |f| (w, f)))
+                    .filter(|(_, f)| {
+                        matches!(
+                            f.kind,
+                            FactKind::Death
+                                | FactKind::Missing
+                                | FactKind::Custody { .. }
+                                | FactKind::Divorce { .. }
+                        )
+                    })
+                    .filter_map(|(w, f)| Some((f.valid_from.filter(|d| *d <= self.as_of)?, w, f)))
+                    .max_by_key(|(d, ..)| *d);
+                match latest {
+                    Some((d, w, f)) => {
+                        let days = (self.as_of - d).num_days();
+                        Evidence::because(
+                            Value::Int(days),
+                            reason(
+                                format!(
+                                    "{}{}（{}，{days}天前）",
+                                    w.label_zh(),
+                                    f.kind.describe_zh(),
+                                    date(Some(d))
+                                ),
+                                f,
+                            ),
+                        )
+                    }
+                    None if self.facts(Who::Father).is_none()
+                        || self.facts(Who::Mother).is_none() =>
+                    {
+                        Evidence::unknown("父母身份不明，无法确定近期有无家庭变故".into())
+                    }
+                    None => Evidence::plain(Value::Null),
                 }
             }
             TopVar::Person(w) => Evidence::plain(Value::Person(w)),

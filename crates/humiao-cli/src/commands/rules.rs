@@ -115,6 +115,19 @@ fn print_pack(pack: &RulePack, as_of: chrono::NaiveDate) {
                 .join(" ")
         );
     }
+    for m in &pack.risk {
+        println!(
+            "风险模型 {}（{}）：{} 项指标，等级 {}",
+            m.label,
+            m.code,
+            m.indicators.len(),
+            m.levels
+                .iter()
+                .map(|l| format!("{}≥{}", l.label, l.min))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     println!("待遇:");
     for e in &pack.entitlements {
         println!(
@@ -376,6 +389,41 @@ pub async fn explain(global: &Global, args: ExplainArgs) -> anyhow::Result<ExitC
         );
         for r in &u.reasons {
             println!("  · 已知：{}{}", r.text, sources(&r.sources));
+        }
+    }
+    for r in &out.risk {
+        println!(
+            "风险（{}）：{}，评分 {}{}{}",
+            r.model_label,
+            r.level_label,
+            r.score,
+            if r.score_max > r.score {
+                format!(
+                    "（{} 项未知，至多 {} 分 / {}）",
+                    r.unknown, r.score_max, r.level_max_label
+                )
+            } else {
+                String::new()
+            },
+            if r.urgent.is_empty() {
+                String::new()
+            } else {
+                format!("；紧急事项：{}", r.urgent.join("、"))
+            }
+        );
+        for i in r.indicators.iter().filter(|i| i.state == "true") {
+            let facts: Vec<String> = i
+                .reasons
+                .iter()
+                .map(|x| format!("{}{}", x.text, sources(&x.sources)))
+                .collect();
+            println!(
+                "  + {:.0}分 {}（{}）：{}",
+                i.points,
+                i.label,
+                i.group.label_zh(),
+                facts.join("；")
+            );
         }
     }
     println!(

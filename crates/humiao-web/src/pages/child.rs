@@ -160,9 +160,30 @@ struct ChildTemplate {
 /// decided for lack of data, and the parameters used.
 pub(crate) struct RulesView {
     pub pack: String,
+    pub risks: Vec<RiskView>,
     pub entitlements: Vec<EntitlementView>,
     pub undetermined: Vec<UndeterminedView>,
     pub parameters: String,
+}
+
+/// A risk model's outcome: the level of what is known, the range, and the indicators that hold.
+pub(crate) struct RiskView {
+    pub model: String,
+    pub level: String,
+    pub colour: String,
+    pub score: u32,
+    pub score_max: u32,
+    pub level_max: String,
+    pub unknown: usize,
+    pub urgent: String,
+    pub fired: Vec<IndicatorView>,
+}
+
+pub(crate) struct IndicatorView {
+    pub label: String,
+    pub group: &'static str,
+    pub points: String,
+    pub reasons: Vec<ReasonView>,
 }
 
 pub(crate) struct EntitlementView {
@@ -281,6 +302,31 @@ async fn rules_view(
     };
     Ok(RulesView {
         pack: format!("{} {}", pack.name, pack.version),
+        risks: out
+            .risk
+            .iter()
+            .map(|r| RiskView {
+                model: r.model_label.clone(),
+                level: r.level_label.clone(),
+                colour: r.colour.clone(),
+                score: r.score,
+                score_max: r.score_max,
+                level_max: r.level_max_label.clone(),
+                unknown: r.unknown,
+                urgent: r.urgent.join("、"),
+                fired: r
+                    .indicators
+                    .iter()
+                    .filter(|i| i.state == "true")
+                    .map(|i| IndicatorView {
+                        label: i.label.clone(),
+                        group: i.group.label_zh(),
+                        points: format!("{:.0}", i.points),
+                        reasons: reasons(&i.reasons),
+                    })
+                    .collect(),
+            })
+            .collect(),
         entitlements: out
             .entitlements
             .iter()
