@@ -39,8 +39,6 @@ pub struct Assessment {
     pub decisions: Vec<Decision>,
     pub undetermined: Vec<Undetermined>,
     pub entitlements: Vec<EntitlementOutcome>,
-    /// The parameters in force, as (name, value) — what the decisions were made with.
-    pub parameters: Vec<(String, String)>,
     /// One outcome per risk model of the pack, the general one first.
     pub risk: Vec<crate::risk::RiskOutcome>,
 }
@@ -67,17 +65,44 @@ impl RulePack {
     /// one date).
     pub fn assess_with(&self, case: &ChildCase, as_of: NaiveDate, params: &[Value]) -> Assessment {
         let functions = &self.functions;
-        let case = Case { inner: case, as_of };
+        // Every rule is first evaluated without reasons (nothing formatted); those that hold or
+        // are unknown are evaluated again with reasons, for the explanation.
+        let quick = Case {
+            inner: case,
+            as_of,
+            explain: false,
+        };
+        let case = Case {
+            explain: true,
+            ..quick
+        };
         let mut outcomes: Vec<Option<Evidence>> = vec![None; self.categories.len()];
         let mut out = Assessment::default();
         for (i, rule) in self.categories.iter().enumerate() {
-            let env = Env {
-                case,
-                params,
-                functions,
-                categories: &outcomes,
+            let first = eval(
+                &rule.rule.node,
+                &Env {
+                    case: quick,
+                    params,
+                    functions,
+                    categories: &outcomes,
+                },
+                &[],
+            );
+            let ev = if first.value.truth() == Truth::False {
+                first
+            } else {
+                eval(
+                    &rule.rule.node,
+                    &Env {
+                        case,
+                        params,
+                        functions,
+                        categories: &outcomes,
+                    },
+                    &[],
+                )
             };
-            let ev = eval(&rule.rule.node, &env, &[]);
             match ev.value.truth() {
                 Truth::True => out.decisions.push(Decision {
                     category: rule.category,
@@ -99,14 +124,21 @@ impl RulePack {
             functions,
             categories: &outcomes,
         };
+        let quick_env = Env {
+            case: quick,
+            params,
+            functions,
+            categories: &outcomes,
+        };
         // Entitlements, and the evidence of those that do not hold (for 不应保而保).
-        let mut not_entitled: Vec<(usize, Evidence)> = Vec::new();
+        let mut not_entitled: Vec<usize> = Vec::new();
         for (i, ent) in self.entitlements.iter().enumerate() {
-            let ev = eval(&ent.rule.node, &env, &[]);
-            if ev.value.truth() != Truth::True {
-                not_entitled.push((i, ev));
+            let first = eval(&ent.rule.node, &quick_env, &[]);
+            if first.value.truth() != Truth::True {
+                not_entitled.push(i);
                 continue;
             }
+            let ev = eval(&ent.rule.node, &env, &[]);
             let monthly_fen = match eval(&ent.monthly_fen.node, &env, &[]).value {
                 Value::Int(v) => Some(v),
                 _ => None,
@@ -194,7 +226,7 @@ impl RulePack {
         let since = as_of
             .checked_sub_months(chrono::Months::new(lookback.clamp(0, 1200) as u32))
             .unwrap_or(NaiveDate::MIN);
-        for (i, why_not) in not_entitled {
+        for i in not_entitled {
             let ent = &self.entitlements[i];
             let entitled_in_group = out
                 .entitlements
@@ -209,6 +241,8 @@ impl RulePack {
                     && f.valid_from.is_none_or(|from| from <= as_of)
             });
             let Some(payment) = payment else { continue };
+            // With reasons, now that it matters.
+            let why_not = eval(&ent.rule.node, &env, &[]);
             if why_not.value.truth() == Truth::Unknown {
                 // Cannot tell whether the entitlement ended: not flagged, listed as undetermined.
                 continue;
@@ -254,25 +288,44 @@ impl RulePack {
             functions,
             categories: &all_outcomes,
         };
+        let quick_env = Env {
+            case: quick,
+            params,
+            functions,
+            categories: &all_outcomes,
+        };
+        let explained = |node| {
+            let first = eval(node, &quick_env, &[]);
+            if first.value.truth() == Truth::False {
+                first
+            } else {
+                eval(node, &env, &[])
+            }
+        };
         out.risk = self
             .risk
             .iter()
-            .map(|model| {
+            .enumerate()
+            .map(|(i, model)| {
                 model.score(
+                    i,
                     model
                         .indicators
                         .iter()
-                        .map(|i| i.rule.as_ref().map(|r| eval(&r.node, &env, &[])))
+                        .map(|i| i.rule.as_ref().map(|r| explained(&r.node)))
                         .collect(),
                 )
             })
             .collect();
-        out.parameters = self
-            .parameters
-            .iter()
-            .zip(params)
-            .map(|(p, v)| (p.name.clone(), v.display()))
-            .collect();
         out
+    }
+
+    /// The parameters in force on `date` as (name, value) — what decisions on that date were
+    /// made with, for explanations.
+    pub fn parameters_in_force(&self, date: NaiveDate) -> Vec<(String, String)> {
+        self.parameters
+            .iter()
+            .map(|p| (p.name.clone(), p.value_on(date).display()))
+            .collect()
     }
 }

@@ -262,7 +262,7 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
         let risk = outcome.risk.first();
         if let Some(want) = &case.expect_risk_level {
             let got = risk
-                .map(|r| r.level_code.as_str())
+                .map(|r| r.level_info(pack).code.as_str())
                 .unwrap_or("（无风险模型）");
             if got != want {
                 failures.push(format!("风险等级应为 {want}，实际为 {got}"));

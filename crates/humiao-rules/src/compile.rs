@@ -76,7 +76,7 @@ pub fn compile(expr: &Expr, scope: &Scope) -> Result<(Node, Type), CompileError>
     match &expr.kind {
         ExprKind::Bool(b) => Ok((Node::Const(Value::Bool(*b)), Type::Bool)),
         ExprKind::Int(i) => Ok((Node::Const(Value::Int(*i)), Type::Int)),
-        ExprKind::Str(s) => Ok((Node::Const(Value::Str(s.clone())), Type::Str)),
+        ExprKind::Str(s) => Ok((Node::Const(Value::Str(s.as_str().into())), Type::Str)),
         ExprKind::List(items) => {
             let mut nodes = Vec::with_capacity(items.len());
             let mut item_type = None;

@@ -52,7 +52,7 @@ pub fn eval(node: &Node, env: &Env, locals: &[Who]) -> Evidence {
                 values.push(ev.value.clone());
                 out.absorb(ev);
             }
-            out.value = Value::List(values);
+            out.value = Value::List(values.into());
             out
         }
         Node::Not(inner) => {

@@ -337,7 +337,7 @@ fn param_value(v: &toml::Value) -> Option<(Value, Type)> {
     Some(match v {
         toml::Value::Integer(i) => (Value::Int(*i), Type::Int),
         toml::Value::Boolean(b) => (Value::Bool(*b), Type::Bool),
-        toml::Value::String(s) => (Value::Str(s.clone()), Type::Str),
+        toml::Value::String(s) => (Value::Str(s.as_str().into()), Type::Str),
         toml::Value::Array(items) => {
             let values: Option<Vec<(Value, Type)>> = items.iter().map(param_value).collect();
             let values = values?;
@@ -347,7 +347,13 @@ fn param_value(v: &toml::Value) -> Option<(Value, Type)> {
             }
             let ty = vocab::list_type(first)?;
             (
-                Value::List(values.into_iter().map(|(v, _)| v).collect()),
+                Value::List(
+                    values
+                        .into_iter()
+                        .map(|(v, _)| v)
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
                 ty,
             )
         }

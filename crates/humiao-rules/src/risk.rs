@@ -89,19 +89,19 @@ pub struct RiskModel {
     pub indicators: Vec<Indicator>,
 }
 
-/// One indicator's outcome for a child.
+/// One indicator's outcome for a child. Its code and label are the model's
+/// (`model.indicators[index]`): outcomes are made for every indicator of every child, so they
+/// carry no strings of their own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorOutcome {
-    pub code: String,
-    pub group: IndicatorGroup,
-    pub label: String,
-    pub weight: u32,
-    pub urgent: bool,
-    pub from_visit: bool,
+    pub index: usize,
     /// "true", "false" or "unknown".
     pub state: &'static str,
     /// Its share of the score (0 unless it holds).
     pub points: f64,
+    /// Unknown because it waits for the director's visit (a visit-fed indicator the data does
+    /// not confirm).
+    pub awaits_visit: bool,
     pub reasons: Vec<Reason>,
     pub missing: Vec<String>,
 }
@@ -109,21 +109,18 @@ pub struct IndicatorOutcome {
 /// A child's risk under one model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RiskOutcome {
-    pub model: String,
-    pub model_label: String,
+    /// Index of the model in the pack's `risk`.
+    pub model_index: usize,
     /// The score from the indicators known to hold (0–100).
     pub score: u32,
     /// The score if every unknown indicator held.
     pub score_max: u32,
     /// The level of the known part (index into the model's levels).
     pub level: usize,
-    pub level_code: String,
-    pub level_label: String,
-    pub colour: String,
-    /// The most severe level the unknown indicators could bring.
-    pub level_max_label: String,
-    /// Urgent indicators that hold.
-    pub urgent: Vec<String>,
+    /// The most severe level the unknown indicators could bring (index).
+    pub level_max: usize,
+    /// Indices of urgent indicators that hold.
+    pub urgent: Vec<usize>,
     pub unknown: usize,
     pub indicators: Vec<IndicatorOutcome>,
 }
@@ -145,25 +142,30 @@ impl RiskModel {
     }
 
     /// Scores a child from each indicator's evidence (None: no rule, waiting for a visit).
-    pub(crate) fn score(&self, evidence: Vec<Option<Evidence>>) -> RiskOutcome {
+    pub(crate) fn score(&self, model_index: usize, evidence: Vec<Option<Evidence>>) -> RiskOutcome {
         let total: u32 = self.indicators.iter().map(|i| i.weight).sum::<u32>().max(1);
         let mut known = 0u32;
         let mut unknown_weight = 0u32;
         let mut urgent = Vec::new();
         let mut unknown = 0;
-        let mut outcomes = Vec::new();
-        for (ind, ev) in self.indicators.iter().zip(evidence) {
-            let mut ev = ev.unwrap_or_else(|| Evidence::unknown("待儿童主任走访核实".into()));
+        let mut outcomes = Vec::with_capacity(self.indicators.len());
+        for (index, (ind, ev)) in self.indicators.iter().zip(evidence).enumerate() {
             // A visit-fed indicator the data does not confirm waits for the visit.
-            if ind.from_visit && ev.value.truth() == Truth::False {
-                ev = Evidence::unknown("待儿童主任走访核实".into());
-            }
-            let truth = ev.value.truth();
+            let (truth, reasons, missing, awaits_visit) = match ev {
+                Some(ev) if ev.value.truth() == Truth::True => {
+                    (Truth::True, ev.reasons, ev.missing, false)
+                }
+                Some(_) | None if ind.from_visit => (Truth::Unknown, Vec::new(), Vec::new(), true),
+                Some(ev) if ev.value.truth() == Truth::Unknown => {
+                    (Truth::Unknown, ev.reasons, ev.missing, false)
+                }
+                _ => (Truth::False, Vec::new(), Vec::new(), false),
+            };
             match truth {
                 Truth::True => {
                     known += ind.weight;
                     if ind.urgent {
-                        urgent.push(ind.label.clone());
+                        urgent.push(index);
                     }
                 }
                 Truth::Unknown => {
@@ -173,49 +175,32 @@ impl RiskModel {
                 Truth::False => {}
             }
             outcomes.push(IndicatorOutcome {
-                code: ind.code.clone(),
-                group: ind.group,
-                label: ind.label.clone(),
-                weight: ind.weight,
-                urgent: ind.urgent,
-                from_visit: ind.from_visit,
+                index,
                 state: state(truth),
                 points: if truth == Truth::True {
                     100.0 * f64::from(ind.weight) / f64::from(total)
                 } else {
                     0.0
                 },
-                reasons: if truth == Truth::False {
-                    Vec::new()
-                } else {
-                    ev.reasons
-                },
-                missing: ev.missing,
+                awaits_visit,
+                reasons,
+                missing,
             });
         }
         let scale = |w: u32| ((f64::from(w) * 100.0) / f64::from(total)).round() as u32;
         let score = scale(known);
         let score_max = scale(known + unknown_weight);
-        let level = if urgent.is_empty() {
-            self.level_of(score)
+        let (level, level_max) = if urgent.is_empty() {
+            (self.level_of(score), self.level_of(score_max))
         } else {
-            0
-        };
-        let level_max = if urgent.is_empty() {
-            self.level_of(score_max)
-        } else {
-            0
+            (0, 0)
         };
         RiskOutcome {
-            model: self.code.clone(),
-            model_label: self.label.clone(),
+            model_index,
             score,
             score_max,
             level,
-            level_code: self.levels[level].code.clone(),
-            level_label: self.levels[level].label.clone(),
-            colour: self.levels[level].colour.clone(),
-            level_max_label: self.levels[level_max].label.clone(),
+            level_max,
             urgent,
             unknown,
             indicators: outcomes,
@@ -275,4 +260,30 @@ pub struct DynamicFlag {
     /// `persistent` or `rising`.
     pub code: &'static str,
     pub text: String,
+}
+
+impl RiskOutcome {
+    /// The model this outcome is of.
+    pub fn model<'p>(&self, pack: &'p crate::RulePack) -> &'p RiskModel {
+        &pack.risk[self.model_index]
+    }
+
+    /// The level reached by what is known.
+    pub fn level_info<'p>(&self, pack: &'p crate::RulePack) -> &'p RiskLevel {
+        &self.model(pack).levels[self.level]
+    }
+
+    /// The most severe level the unknown indicators could bring.
+    pub fn level_max_info<'p>(&self, pack: &'p crate::RulePack) -> &'p RiskLevel {
+        &self.model(pack).levels[self.level_max]
+    }
+
+    /// The labels of the urgent indicators that hold.
+    pub fn urgent_labels(&self, pack: &crate::RulePack) -> Vec<String> {
+        let model = self.model(pack);
+        self.urgent
+            .iter()
+            .map(|&i| model.indicators[i].label.clone())
+            .collect()
+    }
 }

@@ -337,8 +337,8 @@ fn explanations_name_the_facts_and_their_source_records() {
         .unwrap()
         .text
         .contains("事实无人抚养儿童基本生活补贴"));
-    assert!(out
-        .parameters
+    assert!(national()
+        .parameters_in_force(d(2026, 11, 22))
         .iter()
         .any(|(n, v)| n == "adult_age" && v == "18"));
 }
@@ -418,39 +418,34 @@ fn risk_scores_are_ranges_and_indicators_name_their_facts() {
         mother: None,
         registered_rural: false,
     };
-    let out = national().assess(&case, d(2026, 11, 22));
+    let pack = national();
+    let out = pack.assess(&case, d(2026, 11, 22));
     let risk = &out.risk[0];
-    assert_eq!(risk.model, "general");
+    assert_eq!(risk.model(&pack).code, "general");
+    let find = |code: &str| {
+        risk.indicators
+            .iter()
+            .find(|i| risk.model(&pack).indicators[i.index].code == code)
+            .unwrap()
+    };
     // Known: father dead (8), recently (6), no school record (3) = 17; the unknown mother and
     // the visit-fed indicators could add up to the maximum.
     assert_eq!(risk.score, 17);
     assert!(risk.score_max > risk.score);
-    assert_eq!(risk.level_label, "低危");
+    assert_eq!(risk.level_info(&pack).label, "低危");
     assert!(risk.unknown > 0);
-    let dead = risk
-        .indicators
-        .iter()
-        .find(|i| i.code == "parent_dead_or_missing")
-        .unwrap();
+    let dead = find("parent_dead_or_missing");
     assert_eq!(dead.state, "true");
     assert_eq!(dead.reasons[0].sources, vec![SourceRecordId(10)]);
-    let custody = risk
-        .indicators
-        .iter()
-        .find(|i| i.code == "parent_in_custody")
-        .unwrap();
+    let custody = find("parent_in_custody");
     assert_eq!(
         custody.state, "unknown",
         "the mother is unknown to the data"
     );
     assert!(custody.missing[0].contains("母亲身份不明"));
-    let visit = risk
-        .indicators
-        .iter()
-        .find(|i| i.code == "domestic_violence")
-        .unwrap();
+    let visit = find("domestic_violence");
     assert_eq!(visit.state, "unknown");
-    assert_eq!(visit.missing, vec!["待儿童主任走访核实"]);
+    assert!(visit.awaits_visit);
 }
 
 #[test]
@@ -484,9 +479,12 @@ when = "father.custody or mother.custody"
     };
     let risk = &pack.assess(&case, d(2026, 11, 22)).risk[0];
     assert!(risk.score < 60);
-    assert_eq!(risk.level_label, "极危");
-    assert_eq!(risk.colour, "red");
-    assert_eq!(risk.urgent, vec!["父母一方被羁押（本县列为紧急事项）"]);
+    assert_eq!(risk.level_info(&pack).label, "极危");
+    assert_eq!(risk.level_info(&pack).colour, "red");
+    assert_eq!(
+        risk.urgent_labels(&pack),
+        vec!["父母一方被羁押（本县列为紧急事项）"]
+    );
 }
 
 #[test]
@@ -596,9 +594,9 @@ source = "visit"
     };
     let out = pack.assess(&case, d(2026, 11, 22));
     assert_eq!(out.risk.len(), 2);
-    assert_eq!(out.risk[0].model, "general");
+    assert_eq!(out.risk[0].model(&pack).code, "general");
     let special = &out.risk[1];
-    assert_eq!(special.model_label, "自伤风险专项模型");
+    assert_eq!(special.model(&pack).label, "自伤风险专项模型");
     assert_eq!((special.score, special.score_max), (50, 100));
-    assert_eq!(special.level_label, "高");
+    assert_eq!(special.level_info(&pack).label, "高");
 }

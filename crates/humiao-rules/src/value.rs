@@ -60,8 +60,9 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
-    Str(String),
-    List(Vec<Value>),
+    /// Shared, so that copying a value during evaluation never allocates.
+    Str(std::sync::Arc<str>),
+    List(std::sync::Arc<[Value]>),
     Person(Who),
 }
 
@@ -89,7 +90,7 @@ impl Value {
             Value::Bool(true) => "是".into(),
             Value::Bool(false) => "否".into(),
             Value::Int(i) => i.to_string(),
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             Value::List(items) => format!(
                 "[{}]",
                 items

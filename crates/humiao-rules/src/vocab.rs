@@ -296,10 +296,15 @@ fn reason(text: String, fact: &Fact) -> Reason {
 }
 
 /// One case as the rules see it.
+///
+/// `explain` says whether values carry their reasons: assessing a county first evaluates every
+/// rule without them (no text is formatted) and then re-evaluates, with reasons, only the rules
+/// that came out true or unknown — what the explanation shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Case<'a> {
     pub inner: &'a ChildCase<'a>,
     pub as_of: NaiveDate,
+    pub explain: bool,
 }
 
 impl<'a> Case<'a> {
@@ -312,20 +317,47 @@ impl<'a> Case<'a> {
         }
     }
 
+    /// A value because of a fact; the text is only written when explaining.
+    fn because_of(&self, value: Value, fact: &Fact, text: impl FnOnce() -> String) -> Evidence {
+        if self.explain {
+            Evidence::because(value, reason(text(), fact))
+        } else {
+            Evidence::plain(value)
+        }
+    }
+
+    /// A value with a reason that has no source record (the birth date, the registration).
+    fn noted(&self, value: Value, text: impl FnOnce() -> String) -> Evidence {
+        if self.explain {
+            Evidence::because(
+                value,
+                Reason {
+                    text: text(),
+                    sources: Vec::new(),
+                },
+            )
+        } else {
+            Evidence::plain(value)
+        }
+    }
+
+    fn unknown(&self, missing: impl FnOnce() -> String) -> Evidence {
+        if self.explain {
+            Evidence::unknown(missing())
+        } else {
+            Evidence::plain(Value::Unknown)
+        }
+    }
+
     pub fn top(&self, var: TopVar) -> Evidence {
         let child = self.inner.child;
         match var {
-            TopVar::Age => Evidence::because(
-                Value::Int(i64::from(child.age_on(self.as_of))),
-                Reason {
-                    text: format!(
-                        "{}出生，{}周岁",
-                        date(Some(child.birth_date)),
-                        child.age_on(self.as_of)
-                    ),
-                    sources: Vec::new(),
-                },
-            ),
+            TopVar::Age => {
+                let age = child.age_on(self.as_of);
+                self.noted(Value::Int(i64::from(age)), || {
+                    format!("{}出生，{age}周岁", date(Some(child.birth_date)))
+                })
+            }
             TopVar::AgeMonths => {
                 Evidence::plain(Value::Int(whole_months(child.birth_date, self.as_of)))
             }
@@ -337,18 +369,10 @@ impl<'a> Case<'a> {
                 .into(),
             )),
             TopVar::RegisteredRural => {
-                let rural = self.inner.registered_rural;
-                let ev = Value::Bool(rural);
-                if rural {
-                    Evidence::because(
-                        ev,
-                        Reason {
-                            text: "户籍地为农村".into(),
-                            sources: Vec::new(),
-                        },
-                    )
+                if self.inner.registered_rural {
+                    self.noted(Value::Bool(true), || "户籍地为农村".into())
                 } else {
-                    Evidence::plain(ev)
+                    Evidence::plain(Value::Bool(false))
                 }
             }
             TopVar::DaysSinceFamilyChange => {
@@ -370,23 +394,19 @@ impl<'a> Case<'a> {
                 match latest {
                     Some((d, w, f)) => {
                         let days = (self.as_of - d).num_days();
-                        Evidence::because(
-                            Value::Int(days),
-                            reason(
-                                format!(
-                                    "{}{}（{}，{days}天前）",
-                                    w.label_zh(),
-                                    f.kind.describe_zh(),
-                                    date(Some(d))
-                                ),
-                                f,
-                            ),
-                        )
+                        self.because_of(Value::Int(days), f, || {
+                            format!(
+                                "{}{}（{}，{days}天前）",
+                                w.label_zh(),
+                                f.kind.describe_zh(),
+                                date(Some(d))
+                            )
+                        })
                     }
                     None if self.facts(Who::Father).is_none()
                         || self.facts(Who::Mother).is_none() =>
                     {
-                        Evidence::unknown("父母身份不明，无法确定近期有无家庭变故".into())
+                        self.unknown(|| "父母身份不明，无法确定近期有无家庭变故".into())
                     }
                     None => Evidence::plain(Value::Null),
                 }
@@ -402,13 +422,13 @@ impl<'a> Case<'a> {
             return if attr == Attr::Known {
                 Evidence::plain(Value::Bool(false))
             } else {
-                Evidence::unknown(format!("{label}身份不明（未关联到{label}的记录）"))
+                self.unknown(|| format!("{label}身份不明（未关联到{label}的记录）"))
             };
         };
         let as_of = self.as_of;
         let first = |pred: &dyn Fn(&Fact) -> bool| facts.iter().find(|f| pred(f));
         let flag = |fact: Option<&Fact>, text: &dyn Fn(&Fact) -> String| match fact {
-            Some(f) => Evidence::because(Value::Bool(true), reason(text(f), f)),
+            Some(f) => self.because_of(Value::Bool(true), f, || text(f)),
             None => Evidence::plain(Value::Bool(false)),
         };
         match attr {
@@ -426,18 +446,11 @@ impl<'a> Case<'a> {
                     Some(f) => match f.valid_from {
                         Some(from) => {
                             let months = whole_months(from, as_of);
-                            Evidence::because(
-                                Value::Int(months),
-                                reason(
-                                    format!(
-                                        "{label}失联，自{}起已满{months}个月",
-                                        date(Some(from))
-                                    ),
-                                    f,
-                                ),
-                            )
+                            self.because_of(Value::Int(months), f, || {
+                                format!("{label}失联，自{}起已满{months}个月", date(Some(from)))
+                            })
                         }
-                        None => Evidence::unknown(format!("{label}失联的起始日期不详")),
+                        None => self.unknown(|| format!("{label}失联的起始日期不详")),
                     },
                     None => Evidence::plain(Value::Null),
                 }
@@ -455,26 +468,27 @@ impl<'a> Case<'a> {
                 let FactKind::Custody { measure } = f.kind else {
                     unreachable!("matched above")
                 };
-                let until = f.valid_to.map(|d| date(Some(d))).unwrap_or("今".into());
-                let text = format!(
-                    "{label}{}，{}起至{until}",
-                    measure.label_zh(),
-                    date(f.valid_from)
-                );
+                let text = || {
+                    let until = f.valid_to.map(|d| date(Some(d))).unwrap_or("今".into());
+                    format!(
+                        "{label}{}，{}起至{until}",
+                        measure.label_zh(),
+                        date(f.valid_from)
+                    )
+                };
                 match attr {
-                    Attr::Custody => Evidence::because(Value::Bool(true), reason(text, f)),
+                    Attr::Custody => self.because_of(Value::Bool(true), f, text),
                     Attr::CustodyMeasure => {
-                        Evidence::because(Value::Str(custody_code(measure).into()), reason(text, f))
+                        self.because_of(Value::Str(custody_code(measure).into()), f, text)
                     }
                     _ => match f.valid_from {
                         Some(start) => {
                             let months = whole_months(start, f.valid_to.unwrap_or(as_of));
-                            Evidence::because(
-                                Value::Int(months),
-                                reason(format!("{text}，期限{months}个月"), f),
-                            )
+                            self.because_of(Value::Int(months), f, || {
+                                format!("{}，期限{months}个月", text())
+                            })
                         }
-                        None => Evidence::unknown(format!("{label}限制人身自由措施的起始日期不详")),
+                        None => self.unknown(|| format!("{label}限制人身自由措施的起始日期不详")),
                     },
                 }
             }
@@ -491,13 +505,14 @@ impl<'a> Case<'a> {
                 match cert {
                     None => Evidence::plain(Value::Null),
                     Some((grade, category, f)) => {
-                        let text = format!("{label}持残疾人证：{}{grade}级", category.label_zh());
                         let value = if attr == Attr::DisabilityGrade {
                             Value::Int(i64::from(grade))
                         } else {
                             Value::Str(disability_code(category).into())
                         };
-                        Evidence::because(value, reason(text, f))
+                        self.because_of(value, f, || {
+                            format!("{label}持残疾人证：{}{grade}级", category.label_zh())
+                        })
                     }
                 }
             }
@@ -532,7 +547,7 @@ impl<'a> Case<'a> {
     pub fn paid_within(&self, who: Who, assistance: &str, months: i64) -> Evidence {
         let label = who.label_zh();
         let Some(facts) = self.facts(who) else {
-            return Evidence::unknown(format!("{label}身份不明（未关联到{label}的记录）"));
+            return self.unknown(|| format!("{label}身份不明（未关联到{label}的记录）"));
         };
         let since = self
             .as_of
@@ -543,27 +558,19 @@ impl<'a> Case<'a> {
                 && f.valid_to.is_some_and(|to| to >= since)
         });
         match paid {
-            Some(f) => Evidence::because(
-                Value::Bool(true),
-                reason(
-                    format!(
-                        "{label}近{months}个月内有发放记录：{}（{}）",
-                        f.kind.describe_zh(),
-                        date(f.valid_from)
-                    ),
-                    f,
-                ),
-            ),
-            None => Evidence::because(
-                Value::Bool(false),
-                Reason {
-                    text: format!(
-                        "{label}近{months}个月内无{}发放记录",
-                        assistance_label(assistance)
-                    ),
-                    sources: Vec::new(),
-                },
-            ),
+            Some(f) => self.because_of(Value::Bool(true), f, || {
+                format!(
+                    "{label}近{months}个月内有发放记录：{}（{}）",
+                    f.kind.describe_zh(),
+                    date(f.valid_from)
+                )
+            }),
+            None => self.noted(Value::Bool(false), || {
+                format!(
+                    "{label}近{months}个月内无{}发放记录",
+                    assistance_label(assistance)
+                )
+            }),
         }
     }
 }

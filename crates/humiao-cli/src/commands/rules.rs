@@ -392,15 +392,18 @@ pub async fn explain(global: &Global, args: ExplainArgs) -> anyhow::Result<ExitC
         }
     }
     for r in &out.risk {
+        let model = r.model(&pack);
         println!(
             "风险（{}）：{}，评分 {}{}{}",
-            r.model_label,
-            r.level_label,
+            model.label,
+            r.level_info(&pack).label,
             r.score,
             if r.score_max > r.score {
                 format!(
                     "（{} 项未知，至多 {} 分 / {}）",
-                    r.unknown, r.score_max, r.level_max_label
+                    r.unknown,
+                    r.score_max,
+                    r.level_max_info(&pack).label
                 )
             } else {
                 String::new()
@@ -408,10 +411,11 @@ pub async fn explain(global: &Global, args: ExplainArgs) -> anyhow::Result<ExitC
             if r.urgent.is_empty() {
                 String::new()
             } else {
-                format!("；紧急事项：{}", r.urgent.join("、"))
+                format!("；紧急事项：{}", r.urgent_labels(&pack).join("、"))
             }
         );
         for i in r.indicators.iter().filter(|i| i.state == "true") {
+            let ind = &model.indicators[i.index];
             let facts: Vec<String> = i
                 .reasons
                 .iter()
@@ -420,15 +424,15 @@ pub async fn explain(global: &Global, args: ExplainArgs) -> anyhow::Result<ExitC
             println!(
                 "  + {:.0}分 {}（{}）：{}",
                 i.points,
-                i.label,
-                i.group.label_zh(),
+                ind.label,
+                ind.group.label_zh(),
                 facts.join("；")
             );
         }
     }
     println!(
         "参数：{}",
-        out.parameters
+        pack.parameters_in_force(as_of)
             .iter()
             .map(|(n, v)| format!("{n}={v}"))
             .collect::<Vec<_>>()

@@ -306,21 +306,21 @@ async fn rules_view(
             .risk
             .iter()
             .map(|r| RiskView {
-                model: r.model_label.clone(),
-                level: r.level_label.clone(),
-                colour: r.colour.clone(),
+                model: r.model(&pack).label.clone(),
+                level: r.level_info(&pack).label.clone(),
+                colour: r.level_info(&pack).colour.clone(),
                 score: r.score,
                 score_max: r.score_max,
-                level_max: r.level_max_label.clone(),
+                level_max: r.level_max_info(&pack).label.clone(),
                 unknown: r.unknown,
-                urgent: r.urgent.join("、"),
+                urgent: r.urgent_labels(&pack).join("、"),
                 fired: r
                     .indicators
                     .iter()
                     .filter(|i| i.state == "true")
                     .map(|i| IndicatorView {
-                        label: i.label.clone(),
-                        group: i.group.label_zh(),
+                        label: r.model(&pack).indicators[i.index].label.clone(),
+                        group: r.model(&pack).indicators[i.index].group.label_zh(),
                         points: format!("{:.0}", i.points),
                         reasons: reasons(&i.reasons),
                     })
@@ -350,8 +350,8 @@ async fn rules_view(
                 known: reasons(&u.reasons),
             })
             .collect(),
-        parameters: out
-            .parameters
+        parameters: pack
+            .parameters_in_force(today)
             .iter()
             .map(|(n, v)| format!("{n}={v}"))
             .collect::<Vec<_>>()
