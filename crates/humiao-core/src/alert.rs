@@ -226,6 +226,79 @@ pub fn alerts_for(
     out
 }
 
+/// A child's risk outcome under one model, as the alerts see it.
+#[derive(Debug, Clone)]
+pub struct RiskChange<'a> {
+    pub model: &'a str,
+    pub model_label: &'a str,
+    /// Index into the model's levels, 0 the most severe.
+    pub level: usize,
+    pub level_code: &'a str,
+    pub level_label: &'a str,
+    /// Levels at or above this one (index at most this) raise an alert when reached.
+    pub alert_level: usize,
+    /// The level of the previous assessment, if any.
+    pub previous_level: Option<usize>,
+    pub score: u32,
+    /// Labels of the indicators that hold, for the detail.
+    pub indicators: Vec<String>,
+    /// Dynamic rules that fired: (code, text).
+    pub flags: Vec<(&'static str, String)>,
+    pub sources: Vec<SourceRecordId>,
+}
+
+/// Alerts from a risk outcome: reaching a level at or above the alerting one (worse than before),
+/// and each dynamic rule that fired (persistently high: escalate; rising: visit again).
+pub fn risk_alerts(
+    child: PersonId,
+    change: &RiskChange,
+    as_of: NaiveDate,
+    params: &AlertParams,
+) -> Vec<AlertDraft> {
+    let mut out = Vec::new();
+    let worse = change.previous_level.is_none_or(|p| p > change.level);
+    if change.level <= change.alert_level && worse {
+        let severity = if change.level == 0 {
+            Severity::Urgent
+        } else {
+            Severity::High
+        };
+        out.push(AlertDraft {
+            child,
+            reason_code: format!("risk:{}:level", change.model),
+            trigger_key: format!("risk:{}:{}:{as_of}", change.model, change.level_code),
+            severity,
+            masked_message: format!("风险等级为{}，请尽快走访核实", change.level_label),
+            detail: format!(
+                "{}评分{}，{}：{}",
+                change.model_label,
+                change.score,
+                change.level_label,
+                change.indicators.join("；")
+            ),
+            due: params.due(severity, as_of),
+            sources: change.sources.clone(),
+        });
+    }
+    for (code, text) in &change.flags {
+        let (severity, message) = match *code {
+            "persistent" => (Severity::High, "风险持续偏高，请升级处置"),
+            _ => (Severity::Medium, "风险评分明显上升，请再次走访"),
+        };
+        out.push(AlertDraft {
+            child,
+            reason_code: format!("risk:{}:{code}", change.model),
+            trigger_key: format!("risk:{}:{code}:{as_of}", change.model),
+            severity,
+            masked_message: message.to_string(),
+            detail: format!("{}：{text}", change.model_label),
+            due: params.due(severity, as_of),
+            sources: change.sources.clone(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -290,6 +290,65 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     .unwrap();
     assert_eq!(again.alerts_raised, 0);
     assert_eq!(again.categories_added, 0);
+
+    // Risk is stored per assessment; the national levels put this child at 中危.
+    let history = fx.store.risk_history(child).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].level_label, "中危");
+    assert!(history[0].detail_json.contains("父母一方服刑在押"));
+
+    // A county that rates risk more strictly: 高危 from 20 points. The child reaches 高危 (an
+    // alert for the director), and three assessments in a row at 高危 call for escalation.
+    let strict = humiao_pipeline::StoredPack::over_national(vec![humiao_pipeline::PackFile {
+        file: "strict.toml".into(),
+        text: "[pack]\nname = \"strict\"\nversion = \"1\"\nextends = \"national\"\n\n\
+               [risk.general]\nlevels = [\n  { code = \"extreme\", label = \"极危\", min = 80, colour = \"red\" },\n\
+               { code = \"high\", label = \"高危\", min = 20, colour = \"red\" },\n\
+               { code = \"low\", label = \"低危\", min = 0, colour = \"green\" },\n]\n"
+            .into(),
+    }])
+    .compile()
+    .unwrap();
+    let run = |date| {
+        let store = &fx.store;
+        let strict = &strict;
+        async move {
+            assess_all(store, date, strict, &AlertParams::default())
+                .await
+                .unwrap()
+        }
+    };
+    let first = run(as_of()).await;
+    assert!(
+        first.risk_levels.contains(&("高危".to_string(), 1)),
+        "{:?}",
+        first.risk_levels
+    );
+    let risk_alerts = |alerts: &[humiao_store::AlertRow], reason: &str| {
+        alerts.iter().filter(|a| a.reason_code == reason).count()
+    };
+    let alerts = fx.store.list_alerts(&lives_director, &open).await.unwrap();
+    assert_eq!(risk_alerts(&alerts, "risk:general:level"), 1);
+    let level_alert = alerts
+        .iter()
+        .find(|a| a.reason_code == "risk:general:level")
+        .unwrap();
+    assert_eq!(level_alert.masked_message, "风险等级为高危，请尽快走访核实");
+    run(as_of() + chrono::Duration::days(10)).await;
+    let alerts = fx.store.list_alerts(&lives_director, &open).await.unwrap();
+    assert_eq!(
+        risk_alerts(&alerts, "risk:general:persistent"),
+        0,
+        "two in a row"
+    );
+    run(as_of() + chrono::Duration::days(20)).await;
+    let alerts = fx.store.list_alerts(&lives_director, &open).await.unwrap();
+    assert_eq!(
+        risk_alerts(&alerts, "risk:general:persistent"),
+        1,
+        "three in a row"
+    );
+    assert_eq!(fx.store.risk_history(child).await.unwrap().len(), 3);
 }
 
 #[tokio::test]

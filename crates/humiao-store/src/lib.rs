@@ -27,6 +27,7 @@ mod imports;
 mod linkstate;
 mod population;
 mod regions;
+mod risk;
 mod settings;
 mod users;
 mod visits;
@@ -40,6 +41,7 @@ pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecor
 pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
 pub use population::{AssessmentWrite, LinkWriter, NewPerson, Population, UnmatchedRow};
 pub use regions::RegionRow;
+pub use risk::RiskRow;
 pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
 pub use visits::{NewPhoto, NewVisit, PhotoRow, VisitRow};
@@ -87,7 +89,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 4] = match backend {
+    let files: [(&str, &'static str); 5] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -105,6 +107,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "houses and settings",
                 include_str!("../migrations/sqlite/0004_houses.sql"),
             ),
+            ("risk", include_str!("../migrations/sqlite/0005_risk.sql")),
         ],
         Backend::Postgres => [
             (
@@ -123,6 +126,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "houses and settings",
                 include_str!("../migrations/postgres/0004_houses.sql"),
             ),
+            ("risk", include_str!("../migrations/postgres/0005_risk.sql")),
         ],
     };
     Migrator {

@@ -441,11 +441,14 @@ impl LinkWriter<'_> {
             .bind(from.0)
             .execute(&mut *tx)
             .await?;
-        // Houses are re-derived at the end of the run, from the survivor's addresses.
-        sqlx::query("DELETE FROM person_houses WHERE person_id = $1")
-            .bind(from.0)
-            .execute(&mut *tx)
-            .await?;
+        // Houses are re-derived at the end of the run, from the survivor's addresses; the
+        // survivor's risk history is its own (the next assessment starts from it).
+        for table in ["person_houses", "risk_assessments"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE person_id = $1"))
+                .bind(from.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM persons WHERE id = $1")
             .bind(from.0)
             .execute(&mut *tx)
@@ -471,6 +474,7 @@ impl LinkWriter<'_> {
         for sql in [
             "DELETE FROM relationships WHERE child_id = $1 OR relative_id = $1",
             "DELETE FROM person_houses WHERE person_id = $1",
+            "DELETE FROM risk_assessments WHERE person_id = $1",
             "DELETE FROM facts WHERE person_id = $1",
             "DELETE FROM child_categories WHERE person_id = $1",
             "DELETE FROM persons WHERE id = $1",

@@ -293,6 +293,8 @@ pub struct AssessmentWrite {
     /// Categories a child no longer has.
     pub removed: Vec<(PersonId, Category)>,
     pub alerts: Vec<NewAlert>,
+    /// Risk outcomes of this assessment (one per child and model).
+    pub risks: Vec<crate::RiskRow>,
 }
 
 impl Store {
@@ -397,6 +399,7 @@ impl Store {
             .execute(&mut *tx.tx)
             .await?;
         }
+        crate::risk::upsert_risks(&mut tx.tx, &write.risks).await?;
         let mut raised = 0;
         for alert in &write.alerts {
             if insert_alert(&mut tx.tx, alert).await? {

@@ -520,6 +520,7 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
                 grid: Some(code(GRID_B)),
             },
         ],
+        risks: vec![],
     };
     assert_eq!(store.apply_assessment(&write).await.unwrap(), 2);
     // Re-applying the same assessment raises nothing new.
@@ -613,6 +614,7 @@ async fn dashboard_counts_by_town(store: &Store) {
                 draft: alert_for(seeded.child_a, "t1", "r1"),
                 grid: Some(code(GRID_A)),
             }],
+            risks: vec![],
         })
         .await
         .unwrap();
@@ -749,6 +751,7 @@ async fn merges_repoint_dependants_and_decisions_are_audited(store: &Store) {
                 grid: Some(code(GRID_B)),
             },
         ],
+        risks: vec![],
     };
     assert_eq!(store.apply_assessment(&write).await.unwrap(), 2);
     let child_b_id = store
@@ -1000,3 +1003,61 @@ async fn settings_are_saved_and_audited(store: &Store) {
 }
 
 storage_test!(settings, settings_are_saved_and_audited);
+
+async fn risk_rows_are_kept_per_day_and_follow_merges(store: &Store) {
+    let seeded = seed_people(store).await;
+    let row = |person, day: u32, score, level: i64| humiao_store::RiskRow {
+        person,
+        model: "general".into(),
+        assessed_on: d(2026, 11, day),
+        score,
+        score_max: score + 40,
+        level,
+        level_label: ["极危", "高危", "中危", "低危"][level as usize].into(),
+        colour: "red".into(),
+        unknown: 12,
+        detail_json: "{\"indicators\":[]}".into(),
+        pack: "national 2026.1".into(),
+    };
+    let write = |risks| AssessmentWrite {
+        as_of: d(2026, 11, 20),
+        decisions: vec![],
+        removed: vec![],
+        alerts: vec![],
+        risks,
+    };
+    store
+        .apply_assessment(&write(vec![
+            row(seeded.child_a, 1, 22, 2),
+            row(seeded.child_a, 10, 45, 1),
+            row(seeded.child_b, 10, 5, 3),
+        ]))
+        .await
+        .unwrap();
+    // A re-run on the same day replaces that day's row.
+    store
+        .apply_assessment(&write(vec![row(seeded.child_a, 10, 61, 0)]))
+        .await
+        .unwrap();
+    let history = store.risk_history(seeded.child_a).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        (history[0].assessed_on, history[0].score),
+        (d(2026, 11, 10), 61)
+    );
+    assert_eq!(history[0].level_label, "极危");
+    assert_eq!(history[1].assessed_on, d(2026, 11, 1));
+    let all = store.risk_histories().await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].2, d(2026, 11, 1), "oldest first");
+    // A merged-away person's history goes with it.
+    let mut w = store.link_writer().await.unwrap();
+    w.release_citizen_id(seeded.child_b).await.unwrap();
+    w.merge_person(seeded.child_b, seeded.child_a)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(store.risk_histories().await.unwrap().len(), 2);
+}
+
+storage_test!(risk, risk_rows_are_kept_per_day_and_follow_merges);

@@ -164,6 +164,15 @@ async fn a_pack_is_validated_compared_and_then_activated_with_an_audit_trail() {
 async fn the_child_page_evaluates_the_rule_pack_and_says_what_is_missing() {
     let app = TestApp::new().await;
     father_in_custody(&app).await;
+    // An assessment stores the risk outcome; the page lists it.
+    humiao_pipeline::assess_all(
+        &app.store,
+        today(),
+        &humiao_rules::national(),
+        &humiao_core::alert::AlertParams::default(),
+    )
+    .await
+    .unwrap();
     let uri = format!("/children/{}", app.child_a);
     let mut centre = app.login("centre").await;
     let page = centre.get(&uri).await;

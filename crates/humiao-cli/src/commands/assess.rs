@@ -13,6 +13,17 @@ pub fn print_report(report: &AssessReport) {
     for (category, n) in &report.by_category {
         println!("  {:<12} {n}", category.label_zh());
     }
+    if !report.risk_levels.is_empty() {
+        println!(
+            "  风险等级 risk: {}",
+            report
+                .risk_levels
+                .iter()
+                .map(|(level, n)| format!("{level} {n}"))
+                .collect::<Vec<_>>()
+                .join("，")
+        );
+    }
 }
 
 pub async fn run(global: &Global, args: AssessArgs) -> anyhow::Result<ExitCode> {

@@ -161,9 +161,20 @@ struct ChildTemplate {
 pub(crate) struct RulesView {
     pub pack: String,
     pub risks: Vec<RiskView>,
+    /// Stored assessments, newest first: date, model, level, colour, score, dynamic flags.
+    pub history: Vec<RiskHistoryView>,
     pub entitlements: Vec<EntitlementView>,
     pub undetermined: Vec<UndeterminedView>,
     pub parameters: String,
+}
+
+pub(crate) struct RiskHistoryView {
+    pub date: String,
+    pub model: String,
+    pub level: String,
+    pub colour: String,
+    pub score: i64,
+    pub flags: String,
 }
 
 /// A risk model's outcome: the level of what is known, the range, and the indicators that hold.
@@ -300,7 +311,30 @@ async fn rules_view(
             })
             .collect()
     };
+    let history = state
+        .store()
+        .risk_history(person.id)
+        .await?
+        .into_iter()
+        .take(12)
+        .map(|r| {
+            let flags = serde_json::from_str::<serde_json::Value>(&r.detail_json)
+                .ok()
+                .and_then(|v| v.get("flags").cloned())
+                .and_then(|f| serde_json::from_value::<Vec<String>>(f).ok())
+                .unwrap_or_default();
+            RiskHistoryView {
+                date: r.assessed_on.format("%Y-%m-%d").to_string(),
+                model: r.model,
+                level: r.level_label,
+                colour: r.colour,
+                score: r.score,
+                flags: flags.join("；"),
+            }
+        })
+        .collect();
     Ok(RulesView {
+        history,
         pack: format!("{} {}", pack.name, pack.version),
         risks: out
             .risk

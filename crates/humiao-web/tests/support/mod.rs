@@ -278,6 +278,7 @@ impl TestApp {
                         grid: Some(code(GRID_B)),
                     },
                 ],
+                risks: vec![],
             })
             .await
             .unwrap();
