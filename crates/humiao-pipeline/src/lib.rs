@@ -8,6 +8,7 @@
 
 mod assess;
 mod county;
+mod fairness;
 mod houses;
 mod import;
 mod link;
@@ -15,6 +16,7 @@ mod rules;
 mod survivorship;
 
 pub use assess::{assess_all, AssessReport};
+pub use fairness::{fairness_report, FairnessReport, GroupRow, IndicatorRate};
 pub use houses::derive_houses;
 pub use import::{import_file, load_mapping, FileOutcome, ImportError, ImportReport, Progress};
 pub use link::{

@@ -126,3 +126,27 @@ impl Store {
         .collect()
     }
 }
+
+impl Store {
+    /// Each child's latest assessment under `model`: (person, level, detail JSON).
+    pub async fn latest_risks(&self, model: &str) -> Result<Vec<(PersonId, i64, String)>> {
+        sqlx::query(
+            "SELECT r.person_id, r.level, r.detail_json FROM risk_assessments r \
+             WHERE r.model = $1 AND r.assessed_on = (SELECT MAX(r2.assessed_on) \
+             FROM risk_assessments r2 WHERE r2.person_id = r.person_id AND r2.model = r.model) \
+             ORDER BY r.person_id",
+        )
+        .bind(model.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                PersonId(get(row, "person_id")?),
+                get(row, "level")?,
+                get(row, "detail_json")?,
+            ))
+        })
+        .collect()
+    }
+}

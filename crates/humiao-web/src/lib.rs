@@ -129,7 +129,9 @@ pub fn router(state: AppState) -> Router {
         .route("/linking/pair", get(linking::pair).post(linking::decide))
         .route("/centre/rules", get(rules::show))
         .route("/centre/rules/preview", post(rules::preview))
-        .route("/centre/rules/activate", post(rules::activate));
+        .route("/centre/rules/activate", post(rules::activate))
+        .route("/centre/fairness", get(fairness::show))
+        .route("/centre/fairness.xlsx", get(fairness::export));
     let audit = Router::new().route("/audit", get(audit::log));
     let admin = Router::new().route("/admin/users", get(admin::users));
     let any_user = Router::new()

@@ -63,6 +63,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/imports", "数据导入"),
             (REVIEW_PATH, "待核对"),
             ("/centre/rules", "规则包"),
+            ("/centre/fairness", "公平性报告"),
             ("/audit", "审计日志"),
         ],
         Role::DepartmentLiaison => &[("/imports", "数据导入")],

@@ -9,6 +9,7 @@ pub(crate) mod audit;
 pub(crate) mod centre;
 pub(crate) mod child;
 pub(crate) mod director;
+pub(crate) mod fairness;
 pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod imports;
