@@ -59,6 +59,17 @@ impl Category {
         }
     }
 
+    /// A list of categories for people to read: 「孤儿、应保未保」, or 「（无）」 when empty.
+    pub fn labels_zh(list: &[Category]) -> String {
+        if list.is_empty() {
+            return "（无）".into();
+        }
+        list.iter()
+            .map(|c| c.label_zh())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
     /// The policy document the decision rests on.
     pub fn policy_ref(self) -> &'static str {
         match self {

@@ -255,10 +255,6 @@ impl RulePack {
     pub fn parameter(&self, name: &str) -> Option<&Parameter> {
         self.parameters.iter().find(|p| p.name == name)
     }
-
-    pub fn category_index(&self, c: Category) -> Option<usize> {
-        self.categories.iter().position(|r| r.category == c)
-    }
 }
 
 /// Parameters the engine itself needs, with their type.

@@ -129,13 +129,7 @@ values = [{ from = "2016-02-14", value = 16 }, { from = "2026-07-01", value = 18
         5,
     )];
     let mother = father.clone();
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: Some(ParentFacts { facts: &father }),
-        mother: Some(ParentFacts { facts: &mother }),
-        registered_rural: true,
-    };
+    let case = case(&child, Some(&father), Some(&mother), true);
     // 16 years old on both dates: not left behind the day before the change, left behind on it.
     assert!(pack.assess(&case, d(2026, 6, 30)).categories().is_empty());
     assert_eq!(
@@ -270,6 +264,22 @@ when = "category.orphan"
     assert!(errors.iter().any(|e| e.contains("循环引用")), "{errors:?}");
 }
 
+/// A case without facts of the child's own; `None` for a parent unknown to the data.
+fn case<'a>(
+    child: &'a Person,
+    father: Option<&'a [Fact]>,
+    mother: Option<&'a [Fact]>,
+    rural: bool,
+) -> ChildCase<'a> {
+    ChildCase {
+        child,
+        child_facts: &[],
+        father: father.map(|facts| ParentFacts { facts }),
+        mother: mother.map(|facts| ParentFacts { facts }),
+        registered_rural: rural,
+    }
+}
+
 fn person(birth: NaiveDate) -> Person {
     Person {
         id: PersonId(1),
@@ -307,13 +317,7 @@ fn explanations_name_the_facts_and_their_source_records() {
         Some(d(2029, 12, 31)),
         11,
     )];
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: Some(ParentFacts { facts: &father }),
-        mother: Some(ParentFacts { facts: &mother }),
-        registered_rural: false,
-    };
+    let case = case(&child, Some(&father), Some(&mother), false);
     let out = national().assess(&case, d(2026, 11, 22));
     let decision = &out.decisions[0];
     assert_eq!(decision.category, Category::DeFactoUnsupported);
@@ -347,13 +351,7 @@ fn explanations_name_the_facts_and_their_source_records() {
 fn an_unknown_parent_makes_the_category_undetermined_and_says_why() {
     let child = person(d(2014, 6, 1));
     let mother = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: None,
-        mother: Some(ParentFacts { facts: &mother }),
-        registered_rural: false,
-    };
+    let case = case(&child, None, Some(&mother), false);
     let out = national().assess(&case, d(2026, 11, 22));
     assert!(out.decisions.is_empty());
     let orphan = out
@@ -382,13 +380,7 @@ when = "age < adult_age and father.dead and mother.dead"
     .unwrap();
     let child = person(d(2014, 6, 1));
     let dead = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: Some(ParentFacts { facts: &dead }),
-        mother: Some(ParentFacts { facts: &dead }),
-        registered_rural: false,
-    };
+    let case = case(&child, Some(&dead), Some(&dead), false);
     let out = pack.assess(&case, d(2026, 11, 22));
     let payable: Vec<&str> = out
         .entitlements
@@ -411,13 +403,7 @@ when = "age < adult_age and father.dead and mother.dead"
 fn risk_scores_are_ranges_and_indicators_name_their_facts() {
     let child = person(d(2014, 6, 1));
     let father = vec![fact(FactKind::Death, Some(d(2026, 10, 1)), None, 10)];
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: Some(ParentFacts { facts: &father }),
-        mother: None,
-        registered_rural: false,
-    };
+    let case = case(&child, Some(&father), None, false);
     let pack = national();
     let out = pack.assess(&case, d(2026, 11, 22));
     let risk = &out.risk[0];
@@ -470,13 +456,7 @@ when = "father.custody or mother.custody"
         Some(d(2026, 11, 30)),
         10,
     )];
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: Some(ParentFacts { facts: &father }),
-        mother: Some(ParentFacts { facts: &[] }),
-        registered_rural: false,
-    };
+    let case = case(&child, Some(&father), Some(&[]), false);
     let risk = &pack.assess(&case, d(2026, 11, 22)).risk[0];
     assert!(risk.score < 60);
     assert_eq!(risk.level_info(&pack).label, "极危");
@@ -585,13 +565,7 @@ source = "visit"
     .unwrap();
     let child = person(d(2012, 6, 1));
     let father = vec![fact(FactKind::Death, Some(d(2026, 9, 1)), None, 10)];
-    let case = ChildCase {
-        child: &child,
-        child_facts: &[],
-        father: Some(ParentFacts { facts: &father }),
-        mother: Some(ParentFacts { facts: &[] }),
-        registered_rural: false,
-    };
+    let case = case(&child, Some(&father), Some(&[]), false);
     let out = pack.assess(&case, d(2026, 11, 22));
     assert_eq!(out.risk.len(), 2);
     assert_eq!(out.risk[0].model(&pack).code, "general");

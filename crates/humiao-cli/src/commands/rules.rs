@@ -49,16 +49,6 @@ fn compile(pack: &StoredPack) -> Result<RulePack, ExitCode> {
     })
 }
 
-fn names(list: &[Category]) -> String {
-    if list.is_empty() {
-        return "（无）".into();
-    }
-    list.iter()
-        .map(|c| c.label_zh())
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 fn fen(v: i64) -> String {
     format!("{}.{:02} 元", v / 100, v % 100)
 }
@@ -272,8 +262,8 @@ pub async fn run(global: &Global, args: RulesArgs) -> anyhow::Result<ExitCode> {
                     "  人员 {:<8} {}  {} → {}",
                     change.person.0,
                     change.name,
-                    names(&change.before),
-                    names(&change.after)
+                    Category::labels_zh(&change.before),
+                    Category::labels_zh(&change.after)
                 );
             }
             if diff.changes.len() > limit {

@@ -181,16 +181,6 @@ struct PreviewTemplate {
     more: usize,
 }
 
-fn names(list: &[Category]) -> String {
-    if list.is_empty() {
-        return "（无）".into();
-    }
-    list.iter()
-        .map(|c| c.label_zh())
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 /// Reads the uploaded pack files (field `pack`, repeatable), refusing what is not UTF-8 text or
 /// too large.
 async fn read_files(mut multipart: Multipart) -> Result<(Vec<PackFile>, Vec<String>), AppError> {
@@ -302,8 +292,8 @@ pub(crate) async fn preview(
             .map(|c| ChangeView {
                 id: c.person.0,
                 name: c.name.clone(),
-                before: names(&c.before),
-                after: names(&c.after),
+                before: Category::labels_zh(&c.before),
+                after: Category::labels_zh(&c.after),
             })
             .collect(),
         more: diff.changes.len().saturating_sub(CHANGES_SHOWN),
