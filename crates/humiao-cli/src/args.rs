@@ -152,6 +152,10 @@ pub struct AssessArgs {
     /// Assessment date (YYYY-MM-DD). Default: today (UTC+8).
     #[arg(long)]
     pub as_of: Option<String>,
+    /// Re-assess only these persons (repeatable) and, for a parent, their children — after a
+    /// record was corrected, say. Default: the whole county.
+    #[arg(long = "person", value_name = "PERSON_ID")]
+    pub persons: Vec<i64>,
 }
 
 #[derive(Debug, Args)]

@@ -37,7 +37,15 @@ fn demo_imports_every_department_and_reimport_changes_nothing() {
     assert!(out.contains("演示账号"), "{out}");
     assert!(out.contains("centre"), "{out}");
     // One batch line per file, each through the import command's own output.
-    for file in ["户籍人口", "学籍", "救助资金", "服刑", "残疾人证", "离婚"] {
+    for file in [
+        "户籍人口",
+        "学籍",
+        "救助资金",
+        "服刑",
+        "残疾人证",
+        "离婚",
+        "重病诊断",
+    ] {
         assert!(
             out.lines()
                 .any(|l| l.starts_with("导入批次") && l.contains(file)),
@@ -343,6 +351,17 @@ fn rule_packs_are_checked_tested_compared_activated_and_explained() {
     assert!(text.contains("left_behind_max_age=18"), "{text}");
     let missing = humiao(data, &["explain", "999999"]);
     assert_eq!(missing.status.code(), Some(1));
+
+    // One child again, alone: nothing has changed since the county's assessment.
+    let again = humiao_ok(
+        data,
+        &["assess", "--person", &id.to_string(), "--as-of", AS_OF],
+    );
+    assert!(
+        again.contains("评估 assessed: 儿童 1 人, 新增认定 0, 撤销认定 0, 新预警 0"),
+        "{again}"
+    );
+    assert!(again.contains("事实无人抚养儿童"), "{again}");
 }
 
 /// A child the demo county's assessment found 事实无人抚养, read through the store.

@@ -143,17 +143,44 @@ pub struct RelativeFact<'a> {
 
 pub const FAMILY_CHANGE_MESSAGE: &str = "家庭变故，请尽快走访";
 
-fn category_alert(category: Category) -> (Severity, &'static str) {
-    match category {
-        Category::Orphan | Category::DeFactoUnsupported => {
-            (Severity::High, "儿童保障情况发生变化，请尽快走访核实")
-        }
-        Category::EntitledNotReceiving => (Severity::High, "疑似应保未保，请走访核实并协助申请"),
-        Category::ReceivingNotEntitled => {
-            (Severity::Medium, "疑似不应保而保，请核实情况并告知家庭")
-        }
-        Category::RuralLeftBehind => (Severity::Medium, "儿童监护情况发生变化，请走访了解"),
-    }
+/// What a newly found category asks of the director: severity, masked message and the reason
+/// code (one open alert per child per reason, so the three 困境 types share one). `None` for
+/// categories that describe the child without asking for a visit on their own (流动, 低保/特困
+/// family, 残疾, 重病: the last two reach the director through 困境儿童（残疾型）).
+fn category_alert(category: Category) -> Option<(Severity, &'static str, &'static str)> {
+    Some(match category {
+        Category::Orphan | Category::DeFactoUnsupported => (
+            Severity::High,
+            "儿童保障情况发生变化，请尽快走访核实",
+            category.code(),
+        ),
+        Category::EntitledNotReceiving => (
+            Severity::High,
+            "疑似应保未保，请走访核实并协助申请",
+            category.code(),
+        ),
+        Category::ReceivingNotEntitled => (
+            Severity::Medium,
+            "疑似不应保而保，请核实情况并告知家庭",
+            category.code(),
+        ),
+        Category::RuralLeftBehind | Category::PrisonersChild => (
+            Severity::Medium,
+            "儿童监护情况发生变化，请走访了解",
+            category.code(),
+        ),
+        Category::DifficultyPoverty
+        | Category::DifficultyDisability
+        | Category::DifficultyGuardianship => (
+            Severity::Medium,
+            "疑似困境儿童，请走访核实并了解需求",
+            "difficulty",
+        ),
+        Category::Migrant
+        | Category::AssistanceFamily
+        | Category::DisabledChild
+        | Category::SeriouslyIll => return None,
+    })
 }
 
 /// Alerts from one assessment: a category the child did not have before, and family changes
@@ -167,11 +194,17 @@ pub fn alerts_for(
     params: &AlertParams,
 ) -> Vec<AlertDraft> {
     let mut out = Vec::new();
+    let mut seen_reasons = BTreeSet::new();
     for decision in current {
         if previous.contains(&decision.category) {
             continue;
         }
-        let (severity, message) = category_alert(decision.category);
+        let Some((severity, message, reason)) = category_alert(decision.category) else {
+            continue;
+        };
+        if !seen_reasons.insert(reason) {
+            continue;
+        }
         let detail = decision
             .reasons
             .iter()
@@ -180,7 +213,7 @@ pub fn alerts_for(
             .join("；");
         out.push(AlertDraft {
             child,
-            reason_code: format!("category:{}", decision.category.code()),
+            reason_code: format!("category:{reason}"),
             trigger_key: format!("category:{}:{}", decision.category.code(), as_of),
             severity,
             masked_message: message.to_string(),
@@ -391,5 +424,41 @@ mod tests {
             &AlertParams::default(),
         );
         assert!(known.is_empty());
+    }
+
+    #[test]
+    fn difficulty_types_share_one_alert_and_descriptive_categories_raise_none() {
+        let decision = |category| Decision {
+            category,
+            reasons: Vec::new(),
+            policy: category.policy_ref().into(),
+        };
+        let current: Vec<Decision> = [
+            Category::DifficultyPoverty,
+            Category::DifficultyDisability,
+            Category::AssistanceFamily,
+            Category::DisabledChild,
+            Category::SeriouslyIll,
+            Category::Migrant,
+        ]
+        .into_iter()
+        .map(decision)
+        .collect();
+        let alerts = alerts_for(
+            PersonId(1),
+            &BTreeSet::new(),
+            &current,
+            &[],
+            d(11, 22),
+            &AlertParams::default(),
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].reason_code, "category:difficulty");
+        assert_eq!(
+            alerts[0].masked_message,
+            "疑似困境儿童，请走访核实并了解需求"
+        );
+        // The detail, for roles that may see it, names the type.
+        assert!(alerts[0].detail.contains("困境儿童（贫困型）"));
     }
 }

@@ -50,6 +50,9 @@ pub enum FactKind {
         school: String,
         grade: Option<String>,
     },
+    /// 人户分离: registered as living in another village than the one of registration, since
+    /// `valid_from` (the 居住登记 date) when the register gives it.
+    LivesAway,
 }
 
 impl FactKind {
@@ -67,6 +70,7 @@ impl FactKind {
             Self::WorksAway { .. } => "works_away",
             Self::Payment { .. } => "payment",
             Self::Enrolment { .. } => "enrolment",
+            Self::LivesAway => "lives_away",
         }
     }
 
@@ -103,6 +107,7 @@ impl FactKind {
                 Some(g) => format!("在读：{school} {g}"),
                 None => format!("在读：{school}"),
             },
+            Self::LivesAway => "人户分离（居住登记）".into(),
         }
     }
 }
@@ -167,6 +172,13 @@ pub fn facts_of_record(record: &DepartmentRecord) -> Vec<FactDraft> {
                     None,
                 ));
             }
+            let lives_away = r
+                .residence_grid
+                .as_ref()
+                .is_some_and(|grid| grid.parent().as_ref() != Some(&r.hukou_region));
+            if lives_away && r.status == RegisterStatus::Normal {
+                out.push(subject(FactKind::LivesAway, r.residence_since, None));
+            }
             out
         }
         DepartmentRecord::StudentEnrolment(r) => vec![subject(
@@ -197,6 +209,13 @@ pub fn facts_of_record(record: &DepartmentRecord) -> Vec<FactDraft> {
             },
             r.issued_on,
             None,
+        )],
+        DepartmentRecord::IllnessDiagnosis(r) => vec![subject(
+            FactKind::SeriousIllness {
+                illness: r.illness.clone(),
+            },
+            Some(r.diagnosed_on),
+            r.ended_on,
         )],
         DepartmentRecord::Divorce(r) => [MentionRole::Husband, MentionRole::Wife]
             .into_iter()
@@ -235,6 +254,68 @@ mod tests {
         assert_eq!(
             last_day_of_month(NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()),
             NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+        );
+    }
+
+    fn member(residence_grid: &str, since: Option<NaiveDate>) -> DepartmentRecord {
+        use crate::records::{HouseholdMember, PersonRef};
+        DepartmentRecord::HouseholdMember(HouseholdMember {
+            household_no: "H1".into(),
+            citizen_id: None,
+            name: crate::PersonName::parse("王小明").unwrap(),
+            sex: crate::Sex::Male,
+            birth_date: NaiveDate::from_ymd_opt(2015, 3, 1).unwrap(),
+            relation_to_head: None,
+            hukou_region: crate::RegionCode::parse("330212001001").unwrap(),
+            hukou_address: None,
+            residence_grid: crate::RegionCode::parse(residence_grid).ok(),
+            residence_address: None,
+            father: PersonRef::default(),
+            mother: PersonRef::default(),
+            guardian: PersonRef::default(),
+            status: RegisterStatus::Normal,
+            status_date: None,
+            outflow_reason: None,
+            outflow_since: None,
+            outflow_destination: None,
+            residence_since: since,
+        })
+    }
+
+    #[test]
+    fn living_in_another_village_is_a_dated_fact_and_at_home_none() {
+        let since = NaiveDate::from_ymd_opt(2025, 4, 2);
+        let away = facts_of_record(&member("330212002003001", since));
+        assert_eq!(away.len(), 1);
+        assert_eq!(away[0].kind, FactKind::LivesAway);
+        assert_eq!(away[0].valid_from, since);
+        assert!(facts_of_record(&member("330212001001004", since)).is_empty());
+    }
+
+    #[test]
+    fn a_diagnosis_is_a_serious_illness_until_it_ends() {
+        use crate::records::IllnessDiagnosis;
+        let on = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let drafts = facts_of_record(&DepartmentRecord::IllnessDiagnosis(IllnessDiagnosis {
+            record_no: "WJ1".into(),
+            citizen_id: None,
+            name: crate::PersonName::parse("王小明").unwrap(),
+            sex: None,
+            birth_date: None,
+            illness: "白血病".into(),
+            diagnosed_on: on(2, 10),
+            ended_on: Some(on(9, 30)),
+        }));
+        assert_eq!(
+            drafts,
+            vec![FactDraft {
+                about: MentionRole::Subject,
+                kind: FactKind::SeriousIllness {
+                    illness: "白血病".into()
+                },
+                valid_from: Some(on(2, 10)),
+                valid_to: Some(on(9, 30)),
+            }]
         );
     }
 }

@@ -24,15 +24,39 @@ pub enum Category {
     EntitledNotReceiving,
     /// 不应保而保: an allowance still paid, no longer entitled.
     ReceivingNotEntitled,
+    /// 困境儿童（贫困型）: poverty causes hardship in living, medical care or schooling.
+    DifficultyPoverty,
+    /// 困境儿童（残疾型）: the child's own disability or illness causes hardship.
+    DifficultyDisability,
+    /// 困境儿童（监护缺失/不当型）: lack or failure of guardianship.
+    DifficultyGuardianship,
+    /// 流动儿童: lives away from the place of household registration.
+    Migrant,
+    /// 服刑人员未成年子女: a parent serving a sentence.
+    PrisonersChild,
+    /// 低保/特困家庭成员: in a family receiving 低保 or 特困 support.
+    AssistanceFamily,
+    /// 残疾儿童: holds a disability certificate.
+    DisabledChild,
+    /// 重病儿童: an illness on the locality's serious-illness list.
+    SeriouslyIll,
 }
 
 impl Category {
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 13] = [
         Self::Orphan,
         Self::DeFactoUnsupported,
         Self::RuralLeftBehind,
         Self::EntitledNotReceiving,
         Self::ReceivingNotEntitled,
+        Self::DifficultyPoverty,
+        Self::DifficultyDisability,
+        Self::DifficultyGuardianship,
+        Self::Migrant,
+        Self::PrisonersChild,
+        Self::AssistanceFamily,
+        Self::DisabledChild,
+        Self::SeriouslyIll,
     ];
 
     pub fn code(self) -> &'static str {
@@ -42,6 +66,14 @@ impl Category {
             Self::RuralLeftBehind => "rural_left_behind",
             Self::EntitledNotReceiving => "entitled_not_receiving",
             Self::ReceivingNotEntitled => "receiving_not_entitled",
+            Self::DifficultyPoverty => "difficulty_poverty",
+            Self::DifficultyDisability => "difficulty_disability",
+            Self::DifficultyGuardianship => "difficulty_guardianship",
+            Self::Migrant => "migrant",
+            Self::PrisonersChild => "prisoners_child",
+            Self::AssistanceFamily => "assistance_family",
+            Self::DisabledChild => "disabled_child",
+            Self::SeriouslyIll => "seriously_ill",
         }
     }
 
@@ -56,8 +88,25 @@ impl Category {
             Self::RuralLeftBehind => "农村留守儿童",
             Self::EntitledNotReceiving => "应保未保",
             Self::ReceivingNotEntitled => "不应保而保",
+            Self::DifficultyPoverty => "困境儿童（贫困型）",
+            Self::DifficultyDisability => "困境儿童（残疾型）",
+            Self::DifficultyGuardianship => "困境儿童（监护缺失/不当型）",
+            Self::Migrant => "流动儿童",
+            Self::PrisonersChild => "服刑人员未成年子女",
+            Self::AssistanceFamily => "低保/特困家庭成员",
+            Self::DisabledChild => "残疾儿童",
+            Self::SeriouslyIll => "重病儿童",
         }
     }
+
+    /// Whether the category's name itself discloses a sensitive fact (a parent's sentence, the
+    /// child's illness), so that users who may not see the reasons see [`Self::MASKED_LABEL_ZH`].
+    pub fn names_a_sensitive_fact(self) -> bool {
+        matches!(self, Self::PrisonersChild | Self::SeriouslyIll)
+    }
+
+    /// What users who may not see the reasons read instead of a sensitive category's name.
+    pub const MASKED_LABEL_ZH: &'static str = "需重点关注";
 
     /// A list of categories for people to read: 「孤儿、应保未保」, or 「（无）」 when empty.
     pub fn labels_zh(list: &[Category]) -> String {
@@ -79,6 +128,14 @@ impl Category {
             Self::EntitledNotReceiving | Self::ReceivingNotEntitled => {
                 "民发〔2019〕62号；国办发〔2010〕54号"
             }
+            Self::DifficultyPoverty | Self::DifficultyDisability | Self::DifficultyGuardianship => {
+                "国发〔2016〕36号"
+            }
+            Self::Migrant => "地方规定",
+            Self::PrisonersChild => "民发〔2019〕62号",
+            Self::AssistanceFamily => "社会救助暂行办法",
+            Self::DisabledChild => "残疾人证（残联）",
+            Self::SeriouslyIll => "地方重特大疾病目录",
         }
     }
 }
@@ -112,4 +169,8 @@ pub struct ChildCase<'a> {
     pub mother: Option<ParentFacts<'a>>,
     /// Registered (户籍) in a rural village (村).
     pub registered_rural: bool,
+    /// Payments (at least) to the members of the child's 户 (same 户号, the child and parents
+    /// included); `None` when the child's 户号 is unknown. 低保 and 特困 are paid to the household's
+    /// applicant, who may be a grandparent.
+    pub household: Option<&'a [Fact]>,
 }

@@ -91,16 +91,19 @@ pub enum RecordKind {
     DisabilityCertificate,
     /// 离婚登记/判决: one divorce.
     Divorce,
+    /// 重病诊断: a diagnosis of an illness on the locality's serious-illness list.
+    IllnessDiagnosis,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 7] = [
         Self::HouseholdMember,
         Self::StudentEnrolment,
         Self::AssistancePayment,
         Self::Custody,
         Self::DisabilityCertificate,
         Self::Divorce,
+        Self::IllnessDiagnosis,
     ];
 
     pub fn code(self) -> &'static str {
@@ -111,6 +114,7 @@ impl RecordKind {
             Self::Custody => "custody",
             Self::DisabilityCertificate => "disability_certificate",
             Self::Divorce => "divorce",
+            Self::IllnessDiagnosis => "illness_diagnosis",
         }
     }
 
@@ -126,6 +130,7 @@ impl RecordKind {
             Self::Custody => "服刑羁押",
             Self::DisabilityCertificate => "残疾人证",
             Self::Divorce => "离婚",
+            Self::IllnessDiagnosis => "重病诊断",
         }
     }
 }
@@ -186,6 +191,8 @@ pub struct HouseholdMember {
     pub outflow_reason: Option<OutflowReason>,
     pub outflow_since: Option<NaiveDate>,
     pub outflow_destination: Option<String>,
+    /// 居住登记日期: since when the person lives at the residence above.
+    pub residence_since: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,6 +344,22 @@ pub enum DepartmentRecord {
     Custody(Custody),
     DisabilityCertificate(DisabilityCertificate),
     Divorce(Divorce),
+    IllnessDiagnosis(IllnessDiagnosis),
+}
+
+/// 重病诊断: a diagnosis (or serious-illness reimbursement) of an illness on the locality's
+/// 重特大疾病 / 大病 list, as 卫健 or 医保 deliver it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IllnessDiagnosis {
+    pub record_no: String,
+    pub citizen_id: Option<CitizenId>,
+    pub name: PersonName,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    pub illness: String,
+    pub diagnosed_on: NaiveDate,
+    /// When the illness was recorded as cured or ended; `None` while it lasts.
+    pub ended_on: Option<NaiveDate>,
 }
 
 /// The part a person plays in a record.
@@ -416,6 +439,7 @@ impl DepartmentRecord {
             Self::Custody(_) => RecordKind::Custody,
             Self::DisabilityCertificate(_) => RecordKind::DisabilityCertificate,
             Self::Divorce(_) => RecordKind::Divorce,
+            Self::IllnessDiagnosis(_) => RecordKind::IllnessDiagnosis,
         }
     }
 
@@ -479,6 +503,13 @@ impl DepartmentRecord {
             Self::DisabilityCertificate(r) => {
                 vec![subject(&r.citizen_id, &r.name, r.sex, None, Vec::new())]
             }
+            Self::IllnessDiagnosis(r) => vec![subject(
+                &r.citizen_id,
+                &r.name,
+                r.sex,
+                r.birth_date,
+                Vec::new(),
+            )],
             Self::Divorce(r) => {
                 let mut out = Vec::new();
                 out.extend(Mention::of_ref(

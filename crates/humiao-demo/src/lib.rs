@@ -1,8 +1,8 @@
 //! A deterministic synthetic county (护苗县, code 330199 — fictitious) and the files its
 //! departments would deliver: the 公安 household register, the 教育 school roll (XLSX), 民政
-//! assistance payments (GBK), 司法 prisoners, 残联 certificates and divorces, each in its own
-//! layout with a mapping file (docs/mapping.md), plus `truth.json`: which children the system
-//! should find, and why.
+//! assistance payments (GBK), 司法 prisoners, 残联 certificates, divorces and 卫健 serious-illness
+//! diagnoses, each in its own layout with a mapping file (docs/mapping.md), plus `truth.json`:
+//! which children the system should find, and why.
 //!
 //! Every person is synthetic. The same seed and `as_of` give byte-identical files.
 
@@ -19,6 +19,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+mod extras;
 mod mappings;
 mod model;
 mod names;
@@ -114,7 +115,7 @@ pub struct TruthChild {
     pub father_citizen_id: Option<CitizenId>,
     pub mother_citizen_id: Option<CitizenId>,
     pub scenarios: Vec<Scenario>,
-    /// Categories the policy engine should decide on `as_of` (default parameters).
+    /// Categories the policy engine should decide on `as_of` (default parameters), sorted.
     pub expected: Vec<Category>,
 }
 

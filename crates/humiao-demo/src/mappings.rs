@@ -1,4 +1,4 @@
-//! Mapping files (docs/mapping.md) for the six department files of the demo.
+//! Mapping files (docs/mapping.md) for the seven department files of the demo.
 
 pub(crate) const POLICE_HOUSEHOLD: &str = r#"# 公安 常住人口登记表（户籍人口）— 护苗县演示数据
 name = "公安常住人口登记表"
@@ -37,6 +37,11 @@ column = "现居住网格"
 
 [fields.residence_address]
 column = "现住址"
+
+# 人户分离人员的居住登记日期；户籍地居住者此列为空。
+[fields.residence_since]
+column = "居住登记日期"
+format = "%Y%m%d"
 
 [fields.father_name]
 column = "父亲姓名"
@@ -233,4 +238,41 @@ format = "%Y年%m月%d日"
 [fields.channel]
 column = "办理方式"
 values = { "登记离婚" = "registration", "诉讼离婚" = "judgment" }
+"#;
+
+pub(crate) const HEALTH_ILLNESS: &str = r#"# 卫健 重特大疾病患者登记表（医院系统导出，UTF-8 BOM）— 护苗县演示数据
+# 省级医院性别按代码（1男 2女）、日期以斜杠分隔；县级医院写“男/女”、日期以短横线分隔。
+# 部分新生儿及补录病例无身份证号：由姓名、性别、出生日期关联。
+name = "卫健重特大疾病患者登记表"
+department = "health"
+record_kind = "illness_diagnosis"
+encoding = "auto"
+
+[fields.record_no]
+column = "登记编号"
+
+[fields.name]
+column = "患者姓名"
+
+[fields.sex]
+column = "性别"
+values = { "男" = "male", "女" = "female", "1" = "male", "2" = "female" }
+
+[fields.birth_date]
+column = "出生日期"
+formats = ["%Y-%m-%d", "%Y/%m/%d"]
+
+[fields.citizen_id]
+column = "身份证号"
+
+[fields.illness]
+column = "疾病名称"
+
+[fields.diagnosed_on]
+column = "确诊日期"
+formats = ["%Y-%m-%d", "%Y/%m/%d"]
+
+[fields.ended_on]
+column = "治愈/终止日期"
+formats = ["%Y-%m-%d", "%Y/%m/%d"]
 "#;

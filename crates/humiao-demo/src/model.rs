@@ -43,6 +43,9 @@ const REHAB_FEMALE: &[&str] = &["省女子强制隔离戒毒所"];
 pub(crate) const UNSUPPORTED_ALLOWANCE_FEN: i64 = 190_000;
 pub(crate) const ORPHAN_ALLOWANCE_FEN: i64 = 210_000;
 pub(crate) const DIBAO_PER_PERSON_FEN: i64 = 105_000;
+/// 特困人员 basic support plus care subsidy, per month.
+pub(crate) const TEKUN_FEN: i64 = 136_500;
+pub(crate) const TEKUN_CARE_FEN: [i64; 3] = [0, 30_000, 60_000];
 /// Months of payment history written for each recipient.
 pub(crate) const PAYMENT_MONTHS: u32 = 6;
 /// "Recent" events (the early-warning window).
@@ -78,6 +81,16 @@ pub(crate) struct CustodySpell {
     pub prisoner_no: String,
 }
 
+/// A diagnosis of an illness on the locality's serious-illness list (卫健).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Illness {
+    pub name: &'static str,
+    pub diagnosed: NaiveDate,
+    /// Cured or otherwise ended; `None` while it lasts.
+    pub ended: Option<NaiveDate>,
+    pub hospital: &'static str,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Disability {
     pub category: DisabilityCategory,
@@ -110,6 +123,7 @@ pub(crate) struct Person {
     pub outflow: Option<Outflow>,
     pub custody: Vec<CustodySpell>,
     pub disability: Option<Disability>,
+    pub illness: Option<Illness>,
     /// Civil-affairs records of this person still carry the legacy 15-digit ID.
     pub legacy_id: bool,
 }
@@ -123,6 +137,9 @@ pub(crate) struct Household {
     pub res_village: usize,
     pub res_grid: usize,
     pub res_address: String,
+    /// 居住登记日期 of a household living away from its registration (人户分离); `None` when it
+    /// lives where it is registered, or (a few) when the register lacks the date.
+    pub res_since: Option<NaiveDate>,
     /// Head first.
     pub members: Vec<usize>,
 }
@@ -272,7 +289,7 @@ pub(crate) fn add_days(d: NaiveDate, n: u64) -> NaiveDate {
 }
 
 /// A date drawn uniformly from `from..=to`; `to` when the range is empty.
-fn rand_date(rng: &mut ChaCha8Rng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+pub(crate) fn rand_date(rng: &mut ChaCha8Rng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
     if from >= to {
         return to;
     }
@@ -280,7 +297,7 @@ fn rand_date(rng: &mut ChaCha8Rng, from: NaiveDate, to: NaiveDate) -> NaiveDate 
     add_days(from, rng.gen_range(0..=span))
 }
 
-fn quota(rate: f64, base: usize, min: usize) -> usize {
+pub(crate) fn quota(rate: f64, base: usize, min: usize) -> usize {
     ((rate * base as f64).round() as usize).max(min)
 }
 
@@ -290,6 +307,10 @@ pub(crate) fn first_of_month(d: NaiveDate) -> NaiveDate {
 
 impl World {
     pub(crate) fn generate(rng: &mut ChaCha8Rng, children: usize, as_of: NaiveDate) -> World {
+        // The illnesses, 特困 payments and residence dates come from a second stream, so adding
+        // them left every other draw of a seed unchanged.
+        let mut extra = rng.clone();
+        extra.set_stream(1);
         let places = places::build(rng);
         let mut w = World {
             as_of,
@@ -309,11 +330,14 @@ impl World {
         w.add_grandparents(rng);
         w.apply_primaries(rng);
         w.overlays(rng);
+        w.illnesses(&mut extra);
         w.assign_allowances();
         w.assign_dibao(rng);
+        w.assign_tekun(&mut extra);
         w.move_divorced(rng);
         w.set_relations();
         w.enrol(rng);
+        w.residence_dates(&mut extra);
         w
     }
 
@@ -382,6 +406,7 @@ impl World {
             outflow: None,
             custody: Vec::new(),
             disability: None,
+            illness: None,
             legacy_id,
         });
         self.households[household]
@@ -419,6 +444,7 @@ impl World {
             res_village,
             res_grid,
             res_address,
+            res_since: None,
             members: Vec::new(),
         });
         self.households.len() - 1
@@ -586,12 +612,12 @@ impl World {
         }
     }
 
-    fn rural(&self, family: usize) -> bool {
+    pub(crate) fn rural(&self, family: usize) -> bool {
         let hh = &self.households[self.families[family].household];
         self.places.villages[hh.village].rural
     }
 
-    fn under16(&self, family: usize) -> usize {
+    pub(crate) fn under16(&self, family: usize) -> usize {
         self.families[family]
             .children
             .iter()
@@ -610,7 +636,7 @@ impl World {
 
     // ------------------------------------------------------------------ scenarios
 
-    fn boundary_families(&self) -> usize {
+    pub(crate) fn boundary_families(&self) -> usize {
         if self.adult_paid_family == 1 {
             2
         } else {
@@ -1244,7 +1270,7 @@ impl World {
         }
     }
 
-    fn payment_months(&self) -> Vec<NaiveDate> {
+    pub(crate) fn payment_months(&self) -> Vec<NaiveDate> {
         let this_month = first_of_month(self.as_of);
         (1..=PAYMENT_MONTHS)
             .rev()
@@ -1307,7 +1333,7 @@ impl World {
         }
     }
 
-    fn available(&self, p: usize) -> bool {
+    pub(crate) fn available(&self, p: usize) -> bool {
         let person = &self.persons[p];
         person.status == Status::Normal
             && person.outflow.is_none()
@@ -1625,6 +1651,31 @@ impl World {
         ];
         self.register_damage = pool.into_iter().zip(kinds).collect();
         self.register_damage.sort_by_key(|(p, _)| *p);
+    }
+
+    /// Lives at the household's residence: alive, not missing and not registered as away. The
+    /// register writes a residence grid (and address) only for these.
+    pub(crate) fn present(&self, p: usize) -> bool {
+        let person = &self.persons[p];
+        person.status == Status::Normal && person.outflow.is_none()
+    }
+
+    /// Present, in a household living in another village than its registration (人户分离).
+    pub(crate) fn lives_away(&self, p: usize) -> bool {
+        let hh = &self.households[self.persons[p].household];
+        self.present(p) && hh.res_village != hh.village
+    }
+
+    /// The 居住登记日期 the register gives a person living away: the household's, or the
+    /// person's birth date when born there later; `None` when not away or the date is missing.
+    pub(crate) fn residence_since(&self, p: usize) -> Option<NaiveDate> {
+        if !self.lives_away(p) {
+            return None;
+        }
+        let person = &self.persons[p];
+        self.households[person.household]
+            .res_since
+            .map(|d| d.max(person.birth))
     }
 
     pub(crate) fn hukou_village(&self, p: usize) -> usize {

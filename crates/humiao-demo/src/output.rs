@@ -34,6 +34,7 @@ pub(crate) fn render(w: &World, rng: &mut ChaCha8Rng) -> anyhow::Result<Vec<Data
         custody(w, rng),
         disability(w, rng),
         divorces(w, rng),
+        illnesses(w, rng),
     ])
 }
 
@@ -131,7 +132,7 @@ fn id_or_empty(w: &World, p: Option<usize>) -> (String, String) {
 
 // ---------------------------------------------------------------------- 公安
 
-const REGISTER_HEADER: [&str; 21] = [
+const REGISTER_HEADER: [&str; 22] = [
     "户号",
     "姓名",
     "公民身份号码",
@@ -142,6 +143,7 @@ const REGISTER_HEADER: [&str; 21] = [
     "户籍地址",
     "现居住网格",
     "现住址",
+    "居住登记日期",
     "父亲姓名",
     "父亲公民身份号码",
     "母亲姓名",
@@ -159,7 +161,7 @@ fn register_row(w: &World, p: usize) -> Vec<String> {
     let person: &Person = &w.persons[p];
     let hh = &w.households[person.household];
     let village = &w.places.villages[hh.village];
-    let present = person.status == Status::Normal && person.outflow.is_none();
+    let present = w.present(p);
     let (grid, res_address) = if present {
         let rv = &w.places.villages[hh.res_village];
         (rv.grids[hh.res_grid].code.clone(), hh.res_address.clone())
@@ -203,6 +205,9 @@ fn register_row(w: &World, p: usize) -> Vec<String> {
         hh.address.clone(),
         grid,
         res_address,
+        w.residence_since(p)
+            .map(|d| ymd(d, "%Y%m%d"))
+            .unwrap_or_default(),
         father_name,
         father_id,
         mother_name,
@@ -722,6 +727,106 @@ fn divorces(w: &World, rng: &mut ChaCha8Rng) -> DataFile {
         mapping: mappings::CIVIL_AFFAIRS_DIVORCES,
         rows: rows.len(),
         bytes: csv_bytes(&DIVORCE_HEADER, &rows, false, false),
+        malformed_lines,
+    }
+}
+
+// ---------------------------------------------------------------------- 卫健
+
+const ILLNESS_HEADER: [&str; 11] = [
+    "登记编号",
+    "患者姓名",
+    "性别",
+    "出生日期",
+    "身份证号",
+    // The hospital system pads this header with a space; the mapping names it without.
+    "疾病名称 ",
+    "确诊日期",
+    "确诊医院",
+    "治愈/终止日期",
+    "所属乡镇（街道）",
+    "备注",
+];
+
+fn illnesses(w: &World, rng: &mut ChaCha8Rng) -> DataFile {
+    let mut patients: Vec<usize> = (0..w.persons.len())
+        .filter(|&p| w.persons[p].illness.is_some())
+        .collect();
+    patients.sort_by_key(|&p| (w.persons[p].illness.map(|i| i.diagnosed), p));
+    let mut serial: Option<(i32, u32)> = None;
+    let rows: Vec<Vec<String>> = patients
+        .iter()
+        .filter_map(|&p| {
+            let person = &w.persons[p];
+            let ill = person.illness?;
+            let year = ill.diagnosed.year();
+            let n = match serial {
+                Some((y, n)) if y == year => n + 1,
+                _ => 1,
+            };
+            serial = Some((year, n));
+            // The provincial hospitals' system codes sex (GB/T 2261.1) and writes dates with
+            // slashes; the county hospitals write 男/女 and dashes.
+            let provincial = ill.hospital.starts_with('省');
+            let (sex, date_format) = if provincial {
+                (
+                    match person.sex {
+                        Sex::Male => "1".to_string(),
+                        Sex::Female => "2".to_string(),
+                    },
+                    "%Y/%m/%d",
+                )
+            } else {
+                (sex_zh(person.sex), "%Y-%m-%d")
+            };
+            // Newborns screened before their ID was issued, and some typed without it.
+            let newborn = ill.diagnosed < person.birth + chrono::Days::new(60);
+            let no_id = rand::Rng::gen_bool(rng, if newborn { 0.5 } else { 0.06 });
+            let id = if no_id {
+                String::new()
+            } else {
+                person.id.as_str().to_string()
+            };
+            let name = match crate::names::to_traditional(&person.name) {
+                Some(t) if !no_id && rand::Rng::gen_bool(rng, 0.03) => t,
+                _ => person.name.clone(),
+            };
+            let hh = &w.households[person.household];
+            let town = &w.places.towns[w.places.villages[hh.village].town].name;
+            let note = match ill.ended {
+                Some(_) => "临床治愈",
+                None if no_id => "身份证号待补录",
+                None => "",
+            };
+            Some(vec![
+                format!("ZB{year}{n:05}"),
+                name,
+                sex,
+                ymd(person.birth, date_format),
+                id,
+                ill.name.to_string(),
+                ymd(ill.diagnosed, date_format),
+                ill.hospital.to_string(),
+                ill.ended.map(|e| ymd(e, date_format)).unwrap_or_default(),
+                town.clone(),
+                note.to_string(),
+            ])
+        })
+        .collect();
+    let corruptions: [Corruption<Vec<String>>; 3] = [
+        |r| r[1] = String::new(),
+        |r| r[6] = format!("{}-02-30", r[6].get(..4).unwrap_or("2025")),
+        |r| r[5] = String::new(),
+    ];
+    let (rows, malformed_lines) = add_noise(rng, rows, &corruptions, 2);
+    DataFile {
+        department: Department::Health,
+        record_kind: "illness_diagnosis",
+        path: "departments/health/重病诊断_护苗县.csv",
+        mapping_path: "mappings/health_illness.toml",
+        mapping: mappings::HEALTH_ILLNESS,
+        rows: rows.len(),
+        bytes: csv_bytes(&ILLNESS_HEADER, &rows, true, true),
         malformed_lines,
     }
 }

@@ -44,6 +44,20 @@ fn facts_of(w: &World, p: usize) -> Vec<Fact> {
             s.end,
         ));
     }
+    if let Some(i) = person.illness {
+        out.push(fact(
+            FactKind::SeriousIllness {
+                illness: i.name.to_string(),
+            },
+            Some(i.diagnosed),
+            i.ended,
+        ));
+    }
+    // The register writes a residence grid (and, living away, the 居住登记 date) for persons at
+    // home; a grid in another village than the registration is 人户分离.
+    if w.lives_away(p) {
+        out.push(fact(FactKind::LivesAway, w.residence_since(p), None));
+    }
     if let Some(d) = person.disability {
         out.push(fact(
             FactKind::Disability {
@@ -90,19 +104,24 @@ fn engine_categories(w: &World, child: usize) -> Vec<Category> {
         birth_date: c.birth,
         hukou_region: Some(RegionCode::parse(&village.code).unwrap()),
         hukou_address: None,
-        residence_grid: None,
+        residence_grid: w.present(child).then(|| {
+            let res = &w.places.villages[hh.res_village];
+            RegionCode::parse(&res.grids[hh.res_grid].code).unwrap()
+        }),
         residence_address: None,
         household_no: Some(hh.no.clone()),
     };
     let child_facts = facts_of(w, child);
     let father = facts_of(w, c.father.unwrap());
     let mother = facts_of(w, c.mother.unwrap());
+    let household: Vec<Fact> = hh.members.iter().flat_map(|&m| facts_of(w, m)).collect();
     let case = ChildCase {
         child: &person,
         child_facts: &child_facts,
         father: Some(ParentFacts { facts: &father }),
         mother: Some(ParentFacts { facts: &mother }),
         registered_rural: village.rural,
+        household: Some(&household),
     };
     let mut out: Vec<Category> = national_pack().assess(&case, w.as_of).categories();
     out.sort();
@@ -172,4 +191,113 @@ fn households_and_grids_point_into_the_county() {
     for p in 0..w.persons.len() {
         assert!(w.households[w.persons[p].household].members.contains(&p));
     }
+}
+
+#[test]
+fn every_new_category_is_well_populated_in_1500_children() {
+    use std::collections::BTreeMap;
+    for (seed, as_of) in [(1, date(2026, 11, 1)), (3, date(2028, 2, 29))] {
+        let w = world(seed, 1500, as_of);
+        let mut counts: BTreeMap<Category, usize> = BTreeMap::new();
+        let kids: Vec<usize> = (0..w.persons.len()).filter(|&p| w.is_child(p)).collect();
+        for &c in &kids {
+            for cat in rules::categories(&w, c) {
+                *counts.entry(cat).or_default() += 1;
+            }
+        }
+        let count = |c: Category| counts.get(&c).copied().unwrap_or(0);
+        let at_least = [
+            (Category::AssistanceFamily, 30),
+            (Category::DifficultyPoverty, 30),
+            (Category::DisabledChild, 15),
+            (Category::SeriouslyIll, 8),
+            (Category::DifficultyDisability, 12),
+            (Category::DifficultyGuardianship, 25),
+            (Category::PrisonersChild, 15),
+            (Category::Migrant, 30),
+        ];
+        for (c, min) in at_least {
+            assert!(count(c) >= min, "seed {seed}: {c:?} {} < {min}", count(c));
+        }
+        assert_eq!(
+            count(Category::DifficultyPoverty),
+            count(Category::AssistanceFamily)
+        );
+        assert_eq!(
+            count(Category::DifficultyGuardianship),
+            count(Category::Orphan) + count(Category::DeFactoUnsupported)
+        );
+
+        // Parents' illnesses decide some 事实无人抚养 and 农村留守 children: without the
+        // illness the child would not be in the category.
+        let ill_parent = |c: usize| {
+            let p = &w.persons[c];
+            [p.father, p.mother]
+                .into_iter()
+                .flatten()
+                .any(|q| rules::seriously_ill(&w.persons[q], as_of))
+        };
+        let mut healed = World::generate(&mut ChaCha8Rng::seed_from_u64(seed), 1500, as_of);
+        for p in &mut healed.persons {
+            p.illness = None;
+        }
+        let by_illness = |cat: Category| {
+            kids.iter()
+                .filter(|&&c| {
+                    ill_parent(c)
+                        && rules::base_categories(&w, c).contains(&cat)
+                        && !rules::base_categories(&healed, c).contains(&cat)
+                })
+                .count()
+        };
+        assert!(by_illness(Category::DeFactoUnsupported) >= 3, "seed {seed}");
+        assert!(by_illness(Category::RuralLeftBehind) >= 2, "seed {seed}");
+
+        // Some children live away under 6 months, some without a date: not 流动儿童.
+        let away: Vec<usize> = kids
+            .iter()
+            .copied()
+            .filter(|&c| rules::is_minor(&w.persons[c], &w) && w.lives_away(c))
+            .collect();
+        let not_migrant = away.iter().filter(|&&c| !rules::migrant(&w, c)).count();
+        let undated = away
+            .iter()
+            .filter(|&&c| w.residence_since(c).is_none())
+            .count();
+        assert!(not_migrant >= 8, "seed {seed}: {not_migrant}");
+        assert!(undated >= 2, "seed {seed}: {undated}");
+        let (exact, short) = crate::extras::six_month_line(as_of);
+        assert!(away
+            .iter()
+            .any(|&c| w.residence_since(c) == Some(exact) && rules::migrant(&w, c)));
+        assert!(away
+            .iter()
+            .any(|&c| w.residence_since(c) == Some(short) && !rules::migrant(&w, c)));
+        // 特困 is paid to a few families.
+        assert!(w
+            .payments
+            .iter()
+            .any(|p| p.assistance == humiao_core::records::AssistanceType::Tekun));
+    }
+}
+
+#[test]
+fn illnesses_are_dated_sensibly() {
+    let as_of = date(2026, 11, 1);
+    let w = world(6, 1500, as_of);
+    let mut children = 0;
+    let mut cured = 0;
+    for p in &w.persons {
+        let Some(i) = p.illness else { continue };
+        assert!(i.diagnosed >= p.birth && i.diagnosed < as_of, "{}", p.name);
+        if let Some(e) = i.ended {
+            assert!(e > i.diagnosed && e < as_of);
+            cured += 1;
+        }
+        if p.role == crate::model::Role::Child {
+            children += 1;
+        }
+    }
+    assert!((12..=20).contains(&children), "{children}");
+    assert!(cured >= 3, "{cured}");
 }

@@ -5,6 +5,7 @@ use humiao_core::person::age_on;
 use humiao_core::records::{AssistanceType, CustodyMeasure};
 use serde::{Deserialize, Serialize};
 
+use crate::extras::six_month_line;
 use crate::model::{add_days, add_months, sub_days, OutflowReason, StudentId, World, RECENT_DAYS};
 use crate::rules;
 
@@ -40,6 +41,10 @@ pub enum Scenario {
     ParentSeverelyDisabled,
     /// A parent with a disability that is not severe.
     ParentMildlyDisabled,
+    /// A parent with a serious illness (重病) that has not ended.
+    ParentSeriouslyIll,
+    /// A parent whose serious illness ended (cured) before `as_of`.
+    ParentIllnessCured,
     /// 17 years old, turns 18 tomorrow.
     Aged17TurnsEighteenTomorrow,
     /// Turned 18 yesterday: no longer a minor (and still paid: receiving but not entitled).
@@ -52,12 +57,28 @@ pub enum Scenario {
     ParentsDivorcedRecently,
     /// Family receives 低保.
     DibaoFamily,
+    /// A parent receives 特困 support.
+    TekunFamily,
     /// Holds a disability certificate.
     DisabledChild,
+    /// Has a serious illness that has not ended.
+    ChildSeriouslyIll,
+    /// Had a serious illness, cured before `as_of`.
+    ChildIllnessCured,
     /// Has a twin (same parents, same birth date).
     Twin,
     /// Lives in another village than the one of registration (人户分离).
     LivesAwayFromHukou,
+    /// Living away, registered there 6 whole months or more ago (流动儿童).
+    MigrantSixMonths,
+    /// Living away, registered there less than 6 whole months ago.
+    LivesAwayUnderSixMonths,
+    /// Living away, registered on the last day that gives 6 whole months.
+    ResidenceExactlySixMonths,
+    /// Living away, registered one day too late for 6 whole months.
+    ResidenceOneDayShort,
+    /// Living away, but the register has no 居住登记 date (undetermined).
+    ResidenceDateMissing,
     /// Registered as studying away (外出求学).
     StudiesAway,
     /// School roll has no ID for the child.
@@ -71,7 +92,7 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 28] = [
+    pub const ALL: [Scenario; 38] = [
         Self::BothParentsWorkAway,
         Self::OneParentWorksAway,
         Self::Orphan,
@@ -86,15 +107,25 @@ impl Scenario {
         Self::ParentReleased,
         Self::ParentSeverelyDisabled,
         Self::ParentMildlyDisabled,
+        Self::ParentSeriouslyIll,
+        Self::ParentIllnessCured,
         Self::Aged17TurnsEighteenTomorrow,
         Self::Turned18Yesterday,
         Self::AllowancePaid,
         Self::ParentsDivorced,
         Self::ParentsDivorcedRecently,
         Self::DibaoFamily,
+        Self::TekunFamily,
         Self::DisabledChild,
+        Self::ChildSeriouslyIll,
+        Self::ChildIllnessCured,
         Self::Twin,
         Self::LivesAwayFromHukou,
+        Self::MigrantSixMonths,
+        Self::LivesAwayUnderSixMonths,
+        Self::ResidenceExactlySixMonths,
+        Self::ResidenceOneDayShort,
+        Self::ResidenceDateMissing,
         Self::StudiesAway,
         Self::NoIdAtSchool,
         Self::MistypedIdAtSchool,
@@ -118,15 +149,25 @@ impl Scenario {
             Self::ParentReleased => "父母一方已刑满释放",
             Self::ParentSeverelyDisabled => "父母一方重度残疾",
             Self::ParentMildlyDisabled => "父母一方轻度残疾",
+            Self::ParentSeriouslyIll => "父母一方患重病",
+            Self::ParentIllnessCured => "父母一方重病已治愈",
             Self::Aged17TurnsEighteenTomorrow => "17周岁，明日满18周岁",
             Self::Turned18Yesterday => "昨日已满18周岁",
             Self::AllowancePaid => "领取基本生活费/生活补贴",
             Self::ParentsDivorced => "父母离婚",
             Self::ParentsDivorcedRecently => "父母近60日内离婚",
             Self::DibaoFamily => "低保家庭",
+            Self::TekunFamily => "特困供养家庭",
             Self::DisabledChild => "残疾儿童",
+            Self::ChildSeriouslyIll => "儿童患重病",
+            Self::ChildIllnessCured => "儿童重病已治愈",
             Self::Twin => "双胞胎",
             Self::LivesAwayFromHukou => "人户分离",
+            Self::MigrantSixMonths => "流动儿童（人户分离满6个月）",
+            Self::LivesAwayUnderSixMonths => "人户分离不满6个月",
+            Self::ResidenceExactlySixMonths => "居住登记恰满6个月",
+            Self::ResidenceOneDayShort => "居住登记差1天满6个月",
+            Self::ResidenceDateMissing => "人户分离但无居住登记日期",
             Self::StudiesAway => "外出求学",
             Self::NoIdAtSchool => "学籍无身份证号",
             Self::MistypedIdAtSchool => "学籍身份证号录错一位",
@@ -232,6 +273,18 @@ pub(crate) fn scenarios(w: &World, child: usize, student: Option<usize>) -> Vec<
             .any(|p| p.disability.is_some() && !rules::severely_disabled(p, w)),
         Scenario::ParentMildlyDisabled,
     );
+    let cured = |p: &crate::model::Person| {
+        p.illness
+            .is_some_and(|i| i.ended.is_some_and(|e| e < as_of))
+    };
+    tag(
+        parents.iter().any(|p| rules::seriously_ill(p, as_of)),
+        Scenario::ParentSeriouslyIll,
+    );
+    tag(
+        parents.iter().any(|p| cured(p)),
+        Scenario::ParentIllnessCured,
+    );
     tag(
         age_on(c.birth, as_of) == 17 && age_on(c.birth, add_days(as_of, 1)) == 18,
         Scenario::Aged17TurnsEighteenTomorrow,
@@ -258,7 +311,20 @@ pub(crate) fn scenarios(w: &World, child: usize, student: Option<usize>) -> Vec<
         Scenario::ParentsDivorcedRecently,
     );
     tag(fam.dibao, Scenario::DibaoFamily);
+    let members: Vec<usize> = [fam.father, fam.mother]
+        .into_iter()
+        .chain(fam.children.iter().copied())
+        .chain(fam.grandparents.iter().copied())
+        .collect();
+    tag(
+        w.payments
+            .iter()
+            .any(|p| p.assistance == AssistanceType::Tekun && members.contains(&p.person)),
+        Scenario::TekunFamily,
+    );
     tag(c.disability.is_some(), Scenario::DisabledChild);
+    tag(rules::seriously_ill(c, as_of), Scenario::ChildSeriouslyIll);
+    tag(cured(c), Scenario::ChildIllnessCured);
     tag(
         fam.children
             .iter()
@@ -269,6 +335,22 @@ pub(crate) fn scenarios(w: &World, child: usize, student: Option<usize>) -> Vec<
     tag(
         c.outflow.is_none() && hh.res_village != hh.village,
         Scenario::LivesAwayFromHukou,
+    );
+    let since = w.residence_since(child);
+    let (exact, short) = six_month_line(as_of);
+    tag(
+        since.is_some_and(|s| add_months(s, 6) <= as_of),
+        Scenario::MigrantSixMonths,
+    );
+    tag(
+        since.is_some_and(|s| add_months(s, 6) > as_of),
+        Scenario::LivesAwayUnderSixMonths,
+    );
+    tag(since == Some(exact), Scenario::ResidenceExactlySixMonths);
+    tag(since == Some(short), Scenario::ResidenceOneDayShort);
+    tag(
+        w.lives_away(child) && since.is_none(),
+        Scenario::ResidenceDateMissing,
     );
     tag(
         c.outflow

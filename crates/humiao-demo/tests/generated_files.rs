@@ -104,7 +104,7 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
     let (b, _) = run(800, 42);
     let (c, _) = run(800, 43);
     let snap_a = snapshot(a.path());
-    assert_eq!(snap_a.len(), 13, "{:?}", snap_a.keys().collect::<Vec<_>>());
+    assert_eq!(snap_a.len(), 15, "{:?}", snap_a.keys().collect::<Vec<_>>());
     assert_eq!(snap_a, snapshot(b.path()));
     let snap_c = snapshot(c.path());
     let register = file_of(&county_a, "household_member");
@@ -174,6 +174,22 @@ fn ids_in_the_files_are_valid_except_the_deliberate_errors() {
         CitizenId::parse(&row[2]).unwrap();
         CitizenId::parse(&row[4]).unwrap();
     }
+    // 卫健: IDs are valid or (for some) empty.
+    let (header, rows) = read_csv(&file_of(&county, "illness_diagnosis"));
+    let id_col = header.iter().position(|h| h == "身份证号").unwrap();
+    let mut empty = 0;
+    for row in &rows {
+        if row[id_col].is_empty() {
+            empty += 1;
+        } else {
+            CitizenId::parse(&row[id_col]).unwrap();
+        }
+    }
+    assert!(
+        empty >= 1 && empty * 3 < rows.len(),
+        "{empty} of {}",
+        rows.len()
+    );
     // 残联: the first 18 characters of the 20-character certificate number.
     let (_, rows) = read_csv(&file_of(&county, "disability_certificate"));
     for row in &rows {
@@ -254,6 +270,7 @@ fn allowed_fields(kind: RecordKind) -> &'static [&'static str] {
             "outflow_reason",
             "outflow_since",
             "outflow_destination",
+            "residence_since",
         ],
         RecordKind::StudentEnrolment => &[
             "student_no",
@@ -296,6 +313,16 @@ fn allowed_fields(kind: RecordKind) -> &'static [&'static str] {
             "date",
             "channel",
         ],
+        RecordKind::IllnessDiagnosis => &[
+            "record_no",
+            "citizen_id",
+            "name",
+            "sex",
+            "birth_date",
+            "illness",
+            "diagnosed_on",
+            "ended_on",
+        ],
     }
 }
 
@@ -315,13 +342,14 @@ fn required_fields(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Custody => &["name", "measure", "start"],
         RecordKind::DisabilityCertificate => &["certificate_no", "name", "category", "grade"],
         RecordKind::Divorce => &["record_no", "husband_name", "wife_name", "date", "channel"],
+        RecordKind::IllnessDiagnosis => &["record_no", "name", "illness", "diagnosed_on"],
     }
 }
 
 #[test]
 fn mappings_follow_the_documented_format_and_name_existing_columns() {
     let (_dir, county) = run(600, 11);
-    assert_eq!(county.imports.len(), 6);
+    assert_eq!(county.imports.len(), 7);
     assert_eq!(county.imports[0].department, Department::Police);
     for spec in &county.imports {
         let text = fs::read_to_string(&spec.mapping).unwrap();
@@ -503,4 +531,120 @@ fn school_roll_mixes_date_cells_and_text_dates() {
         p.is_empty() || (p.len() == 11 && &p[3..7] == "0000")
     });
     assert!(phones_fake);
+}
+
+#[test]
+fn the_health_file_lists_diagnoses_with_realistic_noise() {
+    let (_dir, county) = run(1500, 12);
+    let path = file_of(&county, "illness_diagnosis");
+    assert!(path.ends_with("departments/health/重病诊断_护苗县.csv"));
+    let bytes = fs::read(&path).unwrap();
+    assert!(bytes.starts_with("\u{FEFF}".as_bytes()), "BOM");
+    assert!(String::from_utf8(bytes).unwrap().contains("\r\n"), "CRLF");
+    let summary = county
+        .summary
+        .files
+        .iter()
+        .find(|f| f.record_kind == "illness_diagnosis")
+        .unwrap();
+    assert_eq!(summary.department, Department::Health);
+    assert!(summary.malformed_lines.len() >= 3);
+    let (header, rows) = read_csv(&path);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (sex, diagnosed, ended, illness) = (
+        col("性别"),
+        col("确诊日期"),
+        col("治愈/终止日期"),
+        col("疾病名称"),
+    );
+    let date = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
+            .ok()
+    };
+    let as_of = county.summary.as_of;
+    let mut cured = 0;
+    let mut slashes = 0;
+    let mut coded_sex = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let line = i + 2;
+        if summary.malformed_lines.contains(&line) {
+            continue;
+        }
+        assert!(!row[illness].is_empty(), "line {line}");
+        let d = date(&row[diagnosed]).unwrap_or_else(|| panic!("line {line}"));
+        assert!(d < as_of);
+        if row[diagnosed].contains('/') {
+            slashes += 1;
+        }
+        if ["1", "2"].contains(&row[sex].as_str()) {
+            coded_sex += 1;
+        }
+        if !row[ended].is_empty() {
+            let e = date(&row[ended]).unwrap();
+            assert!(d < e && e < as_of, "line {line}");
+            cured += 1;
+        }
+    }
+    assert!(cured >= 2, "{cured}");
+    assert!(slashes >= 1 && coded_sex >= 1);
+    assert!(rows
+        .iter()
+        .any(|r| r[illness] == "先天性心脏病" || r[illness].contains("白血病")));
+
+    // 公安: 居住登记日期 only next to a residence, and only for 人户分离.
+    let (header, rows) = read_csv(&file_of(&county, "household_member"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (hukou, grid, since) = (
+        col("户籍地区划代码"),
+        col("现居住网格"),
+        col("居住登记日期"),
+    );
+    let mut dated = 0;
+    for row in &rows {
+        if row[since].is_empty() {
+            continue;
+        }
+        dated += 1;
+        assert!(!row[grid].is_empty());
+        assert_ne!(&row[grid][..12], row[hukou].as_str());
+        let d = NaiveDate::parse_from_str(&row[since], "%Y%m%d").unwrap();
+        assert!(d <= as_of);
+    }
+    assert!(dated >= 20, "{dated}");
+    let scenarios = &county.summary.scenarios;
+    for s in [
+        Scenario::MigrantSixMonths,
+        Scenario::LivesAwayUnderSixMonths,
+        Scenario::ResidenceExactlySixMonths,
+        Scenario::ResidenceOneDayShort,
+        Scenario::ResidenceDateMissing,
+        Scenario::ChildSeriouslyIll,
+        Scenario::ParentSeriouslyIll,
+        Scenario::TekunFamily,
+    ] {
+        assert!(scenarios[&s] > 0, "{s:?}");
+    }
+    for c in [
+        Category::Migrant,
+        Category::SeriouslyIll,
+        Category::AssistanceFamily,
+        Category::PrisonersChild,
+        Category::DisabledChild,
+        Category::DifficultyDisability,
+        Category::DifficultyGuardianship,
+    ] {
+        assert!(county.summary.categories[&c] >= 5, "{c:?}");
+    }
+    // Staged boundaries: exactly 6 months is 流动儿童, a day short is not.
+    for t in &county.truth {
+        if t.scenarios.contains(&Scenario::ResidenceExactlySixMonths) {
+            assert!(t.expected.contains(&Category::Migrant), "{}", t.name);
+        }
+        if t.scenarios.contains(&Scenario::ResidenceOneDayShort)
+            || t.scenarios.contains(&Scenario::ResidenceDateMissing)
+        {
+            assert!(!t.expected.contains(&Category::Migrant), "{}", t.name);
+        }
+    }
 }

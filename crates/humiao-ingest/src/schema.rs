@@ -167,6 +167,7 @@ const HOUSEHOLD_MEMBER: &[FieldSpec] = &[
     opt("outflow_reason", T::Enum(OUTFLOW_REASONS)),
     opt("outflow_since", T::Date),
     opt("outflow_destination", T::Text),
+    opt("residence_since", T::Date),
 ];
 
 const STUDENT_ENROLMENT: &[FieldSpec] = &[
@@ -221,6 +222,17 @@ const DIVORCE: &[FieldSpec] = &[
     req("channel", T::Enum(DIVORCE_CHANNELS)),
 ];
 
+const ILLNESS_DIAGNOSIS: &[FieldSpec] = &[
+    req("record_no", T::Text),
+    opt("citizen_id", T::CitizenId),
+    req("name", T::Name),
+    opt("sex", T::Sex),
+    opt("birth_date", T::Date),
+    req("illness", T::Text),
+    req("diagnosed_on", T::Date),
+    opt("ended_on", T::Date),
+];
+
 /// The fields of a record kind, in documentation order.
 pub fn fields(kind: RecordKind) -> &'static [FieldSpec] {
     match kind {
@@ -230,6 +242,7 @@ pub fn fields(kind: RecordKind) -> &'static [FieldSpec] {
         RecordKind::Custody => CUSTODY,
         RecordKind::DisabilityCertificate => DISABILITY_CERTIFICATE,
         RecordKind::Divorce => DIVORCE,
+        RecordKind::IllnessDiagnosis => ILLNESS_DIAGNOSIS,
     }
 }
 

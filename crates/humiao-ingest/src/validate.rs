@@ -7,8 +7,8 @@ use std::fmt;
 use chrono::format::{parse as parse_with, Parsed, StrftimeItems};
 use chrono::{Datelike, NaiveDate};
 use humiao_core::records::{
-    AssistancePayment, Custody, DisabilityCertificate, Divorce, HouseholdMember, PersonRef,
-    StudentEnrolment,
+    AssistancePayment, Custody, DisabilityCertificate, Divorce, HouseholdMember, IllnessDiagnosis,
+    PersonRef, StudentEnrolment,
 };
 use humiao_core::{
     CitizenId, DepartmentRecord, PersonName, RecordKind, RegionCode, RegionLevel, Sex,
@@ -534,6 +534,7 @@ impl Values {
                 outflow_reason: self.enumeration("outflow_reason"),
                 outflow_since: self.date("outflow_since"),
                 outflow_destination: self.text("outflow_destination"),
+                residence_since: self.date("residence_since"),
             }),
             RecordKind::StudentEnrolment => DepartmentRecord::StudentEnrolment(StudentEnrolment {
                 student_no: self.text("student_no")?,
@@ -583,6 +584,16 @@ impl Values {
                 wife: self.person("wife_citizen_id", "wife_name"),
                 date: self.date("date")?,
                 channel: self.enumeration("channel")?,
+            }),
+            RecordKind::IllnessDiagnosis => DepartmentRecord::IllnessDiagnosis(IllnessDiagnosis {
+                record_no: self.text("record_no")?,
+                citizen_id: self.id("citizen_id"),
+                name: self.name("name")?,
+                sex: self.sex("sex"),
+                birth_date: self.date("birth_date"),
+                illness: self.text("illness")?,
+                diagnosed_on: self.date("diagnosed_on")?,
+                ended_on: self.date("ended_on"),
             }),
         })
     }

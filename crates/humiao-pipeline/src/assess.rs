@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use humiao_core::alert::{alerts_for, AlertParams, RelativeFact};
 use humiao_core::policy::Category;
-use humiao_core::RelationKind;
+use humiao_core::{Person, PersonId, RelationKind};
 use humiao_rules::RulePack;
 use humiao_store::{AssessmentWrite, NewAlert, Store};
 
@@ -34,12 +34,53 @@ pub async fn assess_all(
     pack: &RulePack,
     alert_params: &AlertParams,
 ) -> Result<AssessReport, PipelineError> {
-    let params = pack.parameter_values(as_of);
+    let started = std::time::Instant::now();
     let county = County::load(store).await?;
+    let histories = histories(store.risk_histories().await?, as_of);
+    let loaded = started.elapsed();
+    let mut run = Run::new(pack, as_of, alert_params, histories);
     let mut previous = county.previous.clone();
+    for child in &county.persons {
+        let before = previous.remove(&child.id).unwrap_or_default();
+        run.assess(&county, child, before);
+    }
+    let evaluated = started.elapsed();
+    let report = run.finish(store).await?;
+    tracing::info!(
+        load_ms = loaded.as_millis() as u64,
+        evaluate_ms = (evaluated - loaded).as_millis() as u64,
+        write_ms = (started.elapsed() - evaluated).as_millis() as u64,
+        "assessment timings"
+    );
+    Ok(report)
+}
+
+/// Re-assesses some persons as of `as_of` — one child after a change, or the children of a
+/// parent whose record changed ([`Store::children_of`]) — exactly as [`assess_all`] would
+/// assess them, and writes their decisions, risk and alerts in one transaction. Persons who
+/// are not to be assessed (adults without allowances or categories) are skipped.
+pub async fn assess_children(
+    store: &Store,
+    children: &[PersonId],
+    as_of: NaiveDate,
+    pack: &RulePack,
+    alert_params: &AlertParams,
+) -> Result<AssessReport, PipelineError> {
+    let county = County::load_of(store, children).await?;
+    let histories = histories(store.risk_histories_of(children).await?, as_of);
+    let mut run = Run::new(pack, as_of, alert_params, histories);
+    for child in county.persons.iter().filter(|p| children.contains(&p.id)) {
+        let before = county.previous.get(&child.id).cloned().unwrap_or_default();
+        run.assess(&county, child, before);
+    }
+    run.finish(store).await
+}
+
+/// Earlier assessments by child and model, oldest first; a row of `as_of` itself is not history
+/// (a re-run on the same day replaces it).
+fn histories(rows: Vec<(PersonId, String, NaiveDate, i64, i64)>, as_of: NaiveDate) -> Histories {
     let mut histories: Histories = HashMap::new();
-    for (person, model, date, score, level) in store.risk_histories().await? {
-        // A re-run on the same day replaces that day's row: it is not history.
+    for (person, model, date, score, level) in rows {
         if date < as_of {
             histories.entry((person, model)).or_default().push((
                 date,
@@ -48,24 +89,58 @@ pub async fn assess_all(
             ));
         }
     }
-    let pack_name = format!("{} {}", pack.name, pack.version);
-    let mut level_counts: Vec<usize> = vec![0; pack.risk.first().map_or(0, |m| m.levels.len())];
+    histories
+}
 
-    let mut report = AssessReport::default();
-    let mut write = AssessmentWrite {
-        as_of,
-        ..Default::default()
-    };
-    let mut counts: HashMap<Category, usize> = HashMap::new();
-    for child in &county.persons {
-        let before = previous.remove(&child.id).unwrap_or_default();
+/// One assessment run: what it has decided so far and what it will write.
+struct Run<'a> {
+    pack: &'a RulePack,
+    params: Vec<humiao_rules::value::Value>,
+    as_of: NaiveDate,
+    alert_params: &'a AlertParams,
+    histories: Histories,
+    pack_name: String,
+    level_counts: Vec<usize>,
+    counts: HashMap<Category, usize>,
+    report: AssessReport,
+    write: AssessmentWrite,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        pack: &'a RulePack,
+        as_of: NaiveDate,
+        alert_params: &'a AlertParams,
+        histories: Histories,
+    ) -> Self {
+        Self {
+            pack,
+            params: pack.parameter_values(as_of),
+            as_of,
+            alert_params,
+            histories,
+            pack_name: format!("{} {}", pack.name, pack.version),
+            level_counts: vec![0; pack.risk.first().map_or(0, |m| m.levels.len())],
+            counts: HashMap::new(),
+            report: AssessReport::default(),
+            write: AssessmentWrite {
+                as_of,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Evaluates one person whose last categories were `before`.
+    fn assess(&mut self, county: &County, child: &Person, before: BTreeSet<Category>) {
+        let (pack, as_of, alert_params) = (self.pack, self.as_of, self.alert_params);
+        let (report, write, counts) = (&mut self.report, &mut self.write, &mut self.counts);
         if !county.assessed(child, as_of) {
-            continue;
+            return;
         }
         report.children += usize::from(child.is_minor_on(as_of));
         let relatives = county.relatives_of(child.id);
         let case = county.case_of(child);
-        let assessment = pack.assess_with(&case, as_of, &params);
+        let assessment = pack.assess_with(&case, as_of, &self.params);
         let decisions = assessment.decisions;
         let now: BTreeSet<Category> = decisions.iter().map(|d| d.category).collect();
         for category in before.difference(&now) {
@@ -104,9 +179,10 @@ pub async fn assess_all(
             for risk in &assessment.risk {
                 let model = risk.model(pack);
                 if risk.model_index == 0 {
-                    level_counts[risk.level] += 1;
+                    self.level_counts[risk.level] += 1;
                 }
-                let history = histories
+                let history = self
+                    .histories
                     .get(&(child.id, model.code.clone()))
                     .map(Vec::as_slice)
                     .unwrap_or(&[]);
@@ -169,7 +245,7 @@ pub async fn assess_all(
                     colour: level.colour.clone(),
                     unknown: risk.unknown as i64,
                     detail_json: detail.to_string(),
-                    pack: pack_name.clone(),
+                    pack: self.pack_name.clone(),
                 });
             }
         }
@@ -177,24 +253,35 @@ pub async fn assess_all(
             .decisions
             .extend(decisions.into_iter().map(|d| (child.id, d)));
     }
-    report.alerts_raised = store.apply_assessment(&write).await?;
-    if let Some(model) = pack.risk.first() {
-        report.risk_levels = model
-            .levels
-            .iter()
-            .zip(&level_counts)
-            .map(|(l, n)| (l.label.clone(), *n))
-            .collect();
+
+    async fn finish(self, store: &Store) -> Result<AssessReport, PipelineError> {
+        let Run {
+            pack,
+            level_counts,
+            counts,
+            mut report,
+            write,
+            ..
+        } = self;
+        report.alerts_raised = store.apply_assessment(&write).await?;
+        if let Some(model) = pack.risk.first() {
+            report.risk_levels = model
+                .levels
+                .iter()
+                .zip(&level_counts)
+                .map(|(l, n)| (l.label.clone(), *n))
+                .collect();
+        }
+        let mut by_category: Vec<(Category, usize)> = counts.into_iter().collect();
+        by_category.sort();
+        report.by_category = by_category;
+        tracing::info!(
+            children = report.children,
+            added = report.categories_added,
+            removed = report.categories_removed,
+            alerts = report.alerts_raised,
+            "assessment finished"
+        );
+        Ok(report)
     }
-    let mut by_category: Vec<(Category, usize)> = counts.into_iter().collect();
-    by_category.sort();
-    report.by_category = by_category;
-    tracing::info!(
-        children = report.children,
-        added = report.categories_added,
-        removed = report.categories_removed,
-        alerts = report.alerts_raised,
-        "assessment finished"
-    );
-    Ok(report)
 }

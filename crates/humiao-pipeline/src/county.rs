@@ -8,7 +8,7 @@ use humiao_core::fact::{Fact, FactKind};
 use humiao_core::policy::{Category, ChildCase, ParentFacts};
 use humiao_core::records::AssistanceType;
 use humiao_core::{Person, PersonId, RegionCode, RelationKind};
-use humiao_store::Store;
+use humiao_store::{Population, Store};
 
 use crate::PipelineError;
 
@@ -18,12 +18,22 @@ pub struct County {
     relatives: HashMap<PersonId, Vec<(RelationKind, PersonId)>>,
     /// Categories decided by the last assessment.
     pub previous: HashMap<PersonId, BTreeSet<Category>>,
+    /// Payments to the members of each 户 (by 户号).
+    household_payments: HashMap<String, Vec<Fact>>,
     rural: HashSet<RegionCode>,
 }
 
 impl County {
     pub async fn load(store: &Store) -> Result<Self, PipelineError> {
-        let population = store.load_population().await?;
+        Ok(Self::from(store.load_population().await?))
+    }
+
+    /// Only what assessing these children needs: them, their relatives and their facts.
+    pub async fn load_of(store: &Store, children: &[PersonId]) -> Result<Self, PipelineError> {
+        Ok(Self::from(store.load_population_of(children).await?))
+    }
+
+    fn from(population: Population) -> Self {
         let mut facts: HashMap<PersonId, Vec<Fact>> = HashMap::new();
         for fact in population.facts {
             facts.entry(fact.person).or_default().push(fact);
@@ -35,17 +45,34 @@ impl County {
                 .or_default()
                 .push((*kind, *relative));
         }
+        let mut household_payments: HashMap<String, Vec<Fact>> = HashMap::new();
+        for person in &population.persons {
+            let Some(no) = &person.household_no else {
+                continue;
+            };
+            let payments = facts
+                .get(&person.id)
+                .into_iter()
+                .flatten()
+                .filter(|f| matches!(f.kind, FactKind::Payment { .. }))
+                .cloned();
+            household_payments
+                .entry(no.clone())
+                .or_default()
+                .extend(payments);
+        }
         let mut previous: HashMap<PersonId, BTreeSet<Category>> = HashMap::new();
         for (person, category) in &population.categories {
             previous.entry(*person).or_default().insert(*category);
         }
-        Ok(Self {
+        Self {
             persons: population.persons,
             facts,
             relatives,
             previous,
+            household_payments,
             rural: population.rural_villages.into_iter().collect(),
-        })
+        }
     }
 
     pub fn facts_of(&self, person: PersonId) -> &[Fact] {
@@ -79,6 +106,12 @@ impl County {
                 .hukou_region
                 .as_ref()
                 .is_some_and(|h| self.rural.contains(h)),
+            household: child.household_no.as_ref().map(|no| {
+                self.household_payments
+                    .get(no)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+            }),
         }
     }
 

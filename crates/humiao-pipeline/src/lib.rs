@@ -15,7 +15,7 @@ mod link;
 mod rules;
 mod survivorship;
 
-pub use assess::{assess_all, AssessReport};
+pub use assess::{assess_all, assess_children, AssessReport};
 pub use fairness::{fairness_report, FairnessReport, GroupRow, IndicatorRate};
 pub use houses::derive_houses;
 pub use import::{import_file, load_mapping, FileOutcome, ImportError, ImportReport, Progress};

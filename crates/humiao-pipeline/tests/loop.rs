@@ -234,8 +234,8 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     assert!(report
         .by_category
         .contains(&(Category::EntitledNotReceiving, 1)));
-    // Two categories and the father's recent death.
-    assert_eq!(report.alerts_raised, 3);
+    // 事实无人抚养, 应保未保, 困境儿童, 服刑人员未成年子女 and the father's recent death.
+    assert_eq!(report.alerts_raised, 5);
 
     // Routed to the grid where the child lives, not the one where the child is registered.
     let lives_director = Actor {
@@ -254,7 +254,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
         ..Default::default()
     };
     let alerts = fx.store.list_alerts(&lives_director, &open).await.unwrap();
-    assert_eq!(alerts.len(), 3);
+    assert_eq!(alerts.len(), 5);
     assert!(alerts.iter().all(|a| a.grid == Some(code(LIVES_IN_GRID))));
     assert!(alerts
         .iter()
@@ -349,6 +349,90 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
         "three in a row"
     );
     assert_eq!(fx.store.risk_history(child).await.unwrap().len(), 3);
+}
+
+/// After a parent's record changes, re-assessing that parent's children alone gives what a
+/// whole-county assessment would: a second full run finds nothing left to change.
+#[tokio::test]
+async fn a_family_is_reassessed_alone_after_a_parents_record_changes() {
+    let fx = fixture().await;
+    let f = family();
+    let mapping = load_mapping(
+        Department::Police,
+        &write(&fx.root, "police.toml", HOUSEHOLD_MAPPING),
+    )
+    .unwrap();
+    let file = write(&fx.root, "户籍.csv", &household_csv(&f));
+    import_file(&fx.store, &mapping, &file, "test", &())
+        .await
+        .unwrap();
+    link_records(&fx.store, &LinkOptions::default(), &humiao_link::Quiet)
+        .await
+        .unwrap();
+    let pack = humiao_rules::national();
+    let params = AlertParams::default();
+    assess_all(&fx.store, as_of(), &pack, &params)
+        .await
+        .unwrap();
+    let population = fx.store.load_population().await.unwrap();
+    let person = |citizen_id: &CitizenId| {
+        population
+            .persons
+            .iter()
+            .find(|p| p.citizen_id.as_ref() == Some(citizen_id))
+            .unwrap()
+            .id
+    };
+    let (child, mother) = (person(&f.child), person(&f.mother));
+    assert!(fx.store.categories_of(child).await.unwrap().is_empty());
+
+    // The justice bureau reports the mother in prison (the fact as linking would write it).
+    let source = fx.store.linkable_records().await.unwrap()[0].id;
+    let mut w = fx.store.link_writer().await.unwrap();
+    w.add_fact(&humiao_core::fact::Fact {
+        person: mother,
+        kind: humiao_core::fact::FactKind::Custody {
+            measure: humiao_core::records::CustodyMeasure::Imprisonment,
+        },
+        valid_from: Some(d(2026, 1, 10)),
+        valid_to: Some(d(2030, 1, 9)),
+        source,
+    })
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+
+    let children = fx.store.children_of(&[mother]).await.unwrap();
+    assert_eq!(children, vec![child]);
+    let report = humiao_pipeline::assess_children(&fx.store, &children, as_of(), &pack, &params)
+        .await
+        .unwrap();
+    assert_eq!(report.children, 1);
+    let now: Vec<Category> = fx
+        .store
+        .categories_of(child)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.category)
+        .collect();
+    for expected in [
+        Category::DeFactoUnsupported,
+        Category::EntitledNotReceiving,
+        Category::PrisonersChild,
+        Category::DifficultyGuardianship,
+    ] {
+        assert!(now.contains(&expected), "{now:?}");
+    }
+    assert!(report.alerts_raised >= 3, "{report:?}");
+    assert_eq!(fx.store.risk_history(child).await.unwrap().len(), 1);
+
+    let full = assess_all(&fx.store, as_of(), &pack, &params)
+        .await
+        .unwrap();
+    assert_eq!(full.categories_added, 0, "{full:?}");
+    assert_eq!(full.categories_removed, 0, "{full:?}");
+    assert_eq!(full.alerts_raised, 0, "{full:?}");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 //! [[case]]
 //! name = "父母双亡 → 孤儿"
 //! as_of = "2026-11-22"
-//! child = { birth = "2015-03-01", sex = "male", rural = true }
+//! child = { birth = "2015-03-01", sex = "male", rural = true, residence = "home" }  # or "away", "unknown"
 //! father = [{ type = "death", from = "2020-01-01" }]
 //! mother = [{ type = "death", from = "2021-01-01" }]
 //! expect = ["orphan", "entitled_not_receiving"]
@@ -14,6 +14,8 @@
 //! ```
 //!
 //! A parent left out is unknown to the data; `father = []` is a known father with no facts.
+//! `household = [...]` gives facts of other members of the child's 户 (a grandparent's 低保);
+//! `household_known = false` makes the 户 unknown.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +23,7 @@ use chrono::NaiveDate;
 use humiao_core::fact::{Fact, FactKind};
 use humiao_core::person::{Person, PersonId, PersonName, SourceRecordId};
 use humiao_core::policy::{Category, ChildCase, ParentFacts};
-use humiao_core::Sex;
+use humiao_core::{RegionCode, Sex};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -46,6 +48,12 @@ struct RawCase {
     father: Option<Vec<RawFact>>,
     #[serde(default)]
     mother: Option<Vec<RawFact>>,
+    /// Facts of other members of the child's 户 (a grandparent's 低保, say).
+    #[serde(default)]
+    household: Vec<RawFact>,
+    /// `false`: the child's 户号 is unknown, so nothing is known of the household.
+    #[serde(default = "known")]
+    household_known: bool,
     expect: Vec<String>,
     #[serde(default)]
     expect_undetermined: Option<Vec<String>>,
@@ -67,6 +75,33 @@ struct RawChild {
     sex: String,
     #[serde(default)]
     rural: bool,
+    /// Where the child lives against the registration: `home` (the default), `away`
+    /// (人户分离; the 居住登记 date is a `lives_away` fact) or `unknown`.
+    #[serde(default)]
+    residence: Residence,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Residence {
+    #[default]
+    Home,
+    Away,
+    Unknown,
+}
+
+/// The registration village and residence grid a case's child gets.
+fn residence(r: Residence) -> (Option<RegionCode>, Option<RegionCode>) {
+    let code = |c: &str| RegionCode::parse(c).ok();
+    match r {
+        Residence::Home => (code("330212001001"), code("330212001001001")),
+        Residence::Away => (code("330212001001"), code("330212002003001")),
+        Residence::Unknown => (code("330212001001"), None),
+    }
+}
+
+fn known() -> bool {
+    true
 }
 
 fn default_sex() -> String {
@@ -199,15 +234,16 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
             });
             continue;
         };
+        let (hukou_region, residence_grid) = residence(case.child.residence);
         let child = Person {
             id: PersonId(1),
             citizen_id: None,
             name: PersonName::parse("案例儿童").expect("a valid name"),
             sex,
             birth_date: case.child.birth,
-            hukou_region: None,
+            hukou_region,
             hukou_address: None,
-            residence_grid: None,
+            residence_grid,
             residence_address: None,
             household_no: None,
         };
@@ -215,12 +251,17 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
         let child_facts = facts(&case.child_facts, 1, &mut source);
         let father = case.father.as_deref().map(|f| facts(f, 2, &mut source));
         let mother = case.mother.as_deref().map(|f| facts(f, 3, &mut source));
+        // The 户: the child, the known parents and the other members given.
+        let mut household = facts(&case.household, 4, &mut source);
+        household.extend(child_facts.iter().cloned());
+        household.extend(father.iter().chain(&mother).flatten().cloned());
         let child_case = ChildCase {
             child: &child,
             child_facts: &child_facts,
             father: father.as_deref().map(|facts| ParentFacts { facts }),
             mother: mother.as_deref().map(|facts| ParentFacts { facts }),
             registered_rural: case.child.rural,
+            household: case.household_known.then_some(household.as_slice()),
         };
         let outcome = pack.assess(&child_case, case.as_of);
         let mut failures = Vec::new();

@@ -177,6 +177,10 @@ fn builtin(b: Builtin, args: &[Node], env: &Env, locals: &[Who]) -> Evidence {
             }
             _ => Evidence::plain(Value::Null),
         },
+        Builtin::HouseholdPaidWithin => match (&evs[0].value, &evs[1].value) {
+            (Value::Str(code), Value::Int(months)) => env.case.household_paid_within(code, *months),
+            _ => Evidence::plain(Value::Null),
+        },
         Builtin::Min | Builtin::Max => {
             let mut evs = evs.into_iter();
             let mut out = evs.next().expect("two arguments");

@@ -277,6 +277,7 @@ fn case<'a>(
         father: father.map(|facts| ParentFacts { facts }),
         mother: mother.map(|facts| ParentFacts { facts }),
         registered_rural: rural,
+        household: Some(&[]),
     }
 }
 
@@ -333,8 +334,11 @@ fn explanations_name_the_facts_and_their_source_records() {
         "{texts:?}"
     );
     // 应保未保 names the entitlement and carries the category's facts.
-    let gap = &out.decisions[1];
-    assert_eq!(gap.category, Category::EntitledNotReceiving);
+    let gap = out
+        .decisions
+        .iter()
+        .find(|d| d.category == Category::EntitledNotReceiving)
+        .expect("应保未保");
     assert!(gap
         .reasons
         .last()
@@ -573,4 +577,50 @@ source = "visit"
     assert_eq!(special.model(&pack).label, "自伤风险专项模型");
     assert_eq!((special.score, special.score_max), (50, 100));
     assert_eq!(special.level_info(&pack).label, "高");
+}
+
+#[test]
+fn a_migrant_child_is_explained_by_the_register_and_its_date() {
+    let mut child = person(d(2015, 3, 1));
+    child.hukou_region = humiao_core::RegionCode::parse("330212001001").ok();
+    child.residence_grid = humiao_core::RegionCode::parse("330212002003001").ok();
+    let own = vec![fact(FactKind::LivesAway, Some(d(2025, 4, 2)), None, 21)];
+    let known: Vec<Fact> = Vec::new();
+    let case = ChildCase {
+        child_facts: &own,
+        ..case(&child, Some(&known), Some(&known), false)
+    };
+    let out = national().assess(&case, d(2026, 11, 22));
+    let migrant = out
+        .decisions
+        .iter()
+        .find(|d| d.category == Category::Migrant)
+        .expect("a migrant child");
+    let texts: Vec<&str> = migrant.reasons.iter().map(|r| r.text.as_str()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("人户分离") && t.contains("330212001001")),
+        "{texts:?}"
+    );
+    let months = migrant
+        .reasons
+        .iter()
+        .find(|r| r.text.contains("已满19个月"))
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    assert_eq!(months.sources, vec![SourceRecordId(21)]);
+
+    // Living at home: not a migrant, and nothing undetermined about it.
+    let mut at_home = child.clone();
+    at_home.residence_grid = humiao_core::RegionCode::parse("330212001001004").ok();
+    let case = ChildCase {
+        child: &at_home,
+        ..case
+    };
+    let out = national().assess(&case, d(2026, 11, 22));
+    assert!(!out.categories().contains(&Category::Migrant));
+    assert!(out
+        .undetermined
+        .iter()
+        .all(|u| u.category != Category::Migrant));
 }

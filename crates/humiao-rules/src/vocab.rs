@@ -20,10 +20,14 @@ pub enum TopVar {
     /// Days since the latest family change (a parent's death, going missing, custody or
     /// divorce); none when there was none.
     DaysSinceFamilyChange,
+    /// 人户分离: lives in another village than the one of registration.
+    LivesAway,
+    /// Whole months since the 居住登记 date of living away; 0 when not living away.
+    LivesAwayMonths,
     Person(Who),
 }
 
-pub const TOP_VARS: [(&str, TopVar, &str); 8] = [
+pub const TOP_VARS: [(&str, TopVar, &str); 10] = [
     ("age", TopVar::Age, "儿童周岁年龄"),
     ("age_months", TopVar::AgeMonths, "儿童月龄"),
     ("sex", TopVar::Sex, "儿童性别：'male' 或 'female'"),
@@ -37,6 +41,16 @@ pub const TOP_VARS: [(&str, TopVar, &str); 8] = [
         TopVar::DaysSinceFamilyChange,
         "距最近一次家庭变故（父母死亡、失踪、被羁押服刑、离婚）的天数",
     ),
+    (
+        "lives_away",
+        TopVar::LivesAway,
+        "人户分离：居住地不在户籍地所在村（社区）",
+    ),
+    (
+        "lives_away_months",
+        TopVar::LivesAwayMonths,
+        "人户分离已满的月数（自居住登记日期起；未分离为0）",
+    ),
     ("child", TopVar::Person(Who::Child), "儿童本人"),
     ("father", TopVar::Person(Who::Father), "父亲"),
     ("mother", TopVar::Person(Who::Mother), "母亲"),
@@ -45,9 +59,12 @@ pub const TOP_VARS: [(&str, TopVar, &str); 8] = [
 impl TopVar {
     pub fn ty(self) -> Type {
         match self {
-            TopVar::Age | TopVar::AgeMonths | TopVar::DaysSinceFamilyChange => Type::Int,
+            TopVar::Age
+            | TopVar::AgeMonths
+            | TopVar::DaysSinceFamilyChange
+            | TopVar::LivesAwayMonths => Type::Int,
             TopVar::Sex => Type::Str,
-            TopVar::RegisteredRural => Type::Bool,
+            TopVar::RegisteredRural | TopVar::LivesAway => Type::Bool,
             TopVar::Person(_) => Type::Person,
         }
     }
@@ -154,15 +171,23 @@ pub enum Builtin {
     /// `paid_within(person, 'assistance', months)`: a payment of that assistance for a month
     /// ending within the last `months` months.
     PaidWithin,
+    /// `household_paid_within('assistance', months)`: the same for anyone of the child's 户
+    /// (户号), such as a grandparent who is the 低保 applicant.
+    HouseholdPaidWithin,
     Min,
     Max,
 }
 
-pub const BUILTINS: [(&str, Builtin, &str); 3] = [
+pub const BUILTINS: [(&str, Builtin, &str); 4] = [
     (
         "paid_within",
         Builtin::PaidWithin,
         "paid_within(人员, '救助类型', 月数)：近若干个月内有该项发放记录",
+    ),
+    (
+        "household_paid_within",
+        Builtin::HouseholdPaidWithin,
+        "household_paid_within('救助类型', 月数)：同户（同一户号）成员近若干个月内有该项发放记录",
     ),
     ("min", Builtin::Min, "min(a, b)：较小者"),
     ("max", Builtin::Max, "max(a, b)：较大者"),
@@ -172,13 +197,14 @@ impl Builtin {
     pub fn params(self) -> &'static [Type] {
         match self {
             Builtin::PaidWithin => &[Type::Person, Type::Str, Type::Int],
+            Builtin::HouseholdPaidWithin => &[Type::Str, Type::Int],
             Builtin::Min | Builtin::Max => &[Type::Int, Type::Int],
         }
     }
 
     pub fn returns(self) -> Type {
         match self {
-            Builtin::PaidWithin => Type::Bool,
+            Builtin::PaidWithin | Builtin::HouseholdPaidWithin => Type::Bool,
             Builtin::Min | Builtin::Max => Type::Int,
         }
     }
@@ -186,7 +212,7 @@ impl Builtin {
     /// Allowed codes for a text argument, by position.
     pub fn codes(self, position: usize) -> Option<&'static [&'static str]> {
         match (self, position) {
-            (Builtin::PaidWithin, 1) => Some(&ASSISTANCE_CODES),
+            (Builtin::PaidWithin, 1) | (Builtin::HouseholdPaidWithin, 0) => Some(&ASSISTANCE_CODES),
             _ => None,
         }
     }
@@ -411,7 +437,48 @@ impl<'a> Case<'a> {
                     None => Evidence::plain(Value::Null),
                 }
             }
+            TopVar::LivesAway | TopVar::LivesAwayMonths => self.lives_away(var),
             TopVar::Person(w) => Evidence::plain(Value::Person(w)),
+        }
+    }
+
+    /// `lives_away` from the golden record (residence grid vs registration village), with the
+    /// register's 人户分离 fact as its source when there is one; `lives_away_months` from the
+    /// latest such fact's 居住登记 date.
+    fn lives_away(&self, var: TopVar) -> Evidence {
+        let child = self.inner.child;
+        let (Some(hukou), Some(grid)) = (&child.hukou_region, &child.residence_grid) else {
+            return self.unknown(|| "儿童居住地或户籍地不详".into());
+        };
+        if !child.lives_away_from_registration() {
+            return Evidence::plain(if var == TopVar::LivesAway {
+                Value::Bool(false)
+            } else {
+                Value::Int(0)
+            });
+        }
+        let fact = self
+            .inner
+            .child_facts
+            .iter()
+            .filter(|f| f.kind == FactKind::LivesAway && started_by(f, self.as_of))
+            .max_by_key(|f| f.valid_from);
+        let where_ = || format!("户籍地{hukou}，现居网格{grid}");
+        match (var, fact) {
+            (TopVar::LivesAway, Some(f)) => {
+                self.because_of(Value::Bool(true), f, || format!("人户分离：{}", where_()))
+            }
+            (TopVar::LivesAway, None) => {
+                self.noted(Value::Bool(true), || format!("人户分离：{}", where_()))
+            }
+            (_, Some(f)) if f.valid_from.is_some() => {
+                let since = f.valid_from.unwrap_or(self.as_of);
+                let months = whole_months(since, self.as_of);
+                self.because_of(Value::Int(months), f, || {
+                    format!("自{}起在现居地居住，已满{months}个月", date(Some(since)))
+                })
+            }
+            _ => self.unknown(|| "人户分离的居住登记日期不详".into()),
         }
     }
 
@@ -549,6 +616,18 @@ impl<'a> Case<'a> {
         let Some(facts) = self.facts(who) else {
             return self.unknown(|| format!("{label}身份不明（未关联到{label}的记录）"));
         };
+        self.paid_in(facts, label, assistance, months)
+    }
+
+    /// `household_paid_within(assistance, months)`: a payment to anyone of the child's 户.
+    pub fn household_paid_within(&self, assistance: &str, months: i64) -> Evidence {
+        let Some(facts) = self.inner.household else {
+            return self.unknown(|| "儿童户号不详，无法查看同户成员的发放记录".into());
+        };
+        self.paid_in(facts, "同户成员", assistance, months)
+    }
+
+    fn paid_in(&self, facts: &[Fact], label: &str, assistance: &str, months: i64) -> Evidence {
         let since = self
             .as_of
             .checked_sub_months(chrono::Months::new(months.clamp(0, 1200) as u32))

@@ -6,7 +6,11 @@ use chrono::{Datelike, NaiveDate};
 use humiao_core::fact::{Fact, FactKind};
 use humiao_core::person::{Person, PersonId, PersonName, SourceRecordId};
 use humiao_core::records::{AssistanceType, CustodyMeasure, DisabilityCategory, DivorceChannel};
-use humiao_core::Sex;
+use humiao_core::{RegionCode, Sex};
+
+const HOME_VILLAGE: &str = "330212001001";
+const HOME_GRID: &str = "330212001001001";
+const AWAY_GRID: &str = "330212002003001";
 
 pub struct Child {
     pub person: Person,
@@ -144,7 +148,7 @@ pub fn generate(children: usize, seed: u64, as_of: NaiveDate) -> Vec<Child> {
                     None,
                 );
             }
-            if rng.chance(30) {
+            if rng.chance(35) {
                 let month = as_of
                     .checked_sub_months(chrono::Months::new(1))
                     .unwrap()
@@ -152,7 +156,11 @@ pub fn generate(children: usize, seed: u64, as_of: NaiveDate) -> Vec<Child> {
                     .unwrap();
                 f(
                     FactKind::Payment {
-                        assistance: AssistanceType::Dibao,
+                        assistance: if rng.chance(150) {
+                            AssistanceType::Tekun
+                        } else {
+                            AssistanceType::Dibao
+                        },
                         amount_fen: 80_000,
                     },
                     month,
@@ -188,6 +196,17 @@ pub fn generate(children: usize, seed: u64, as_of: NaiveDate) -> Vec<Child> {
                     .and_then(|d| d.pred_opt()),
             ));
         }
+        // 人户分离 for one child in five: most registered as living away for a while, some
+        // recently, some without a 居住登记 date.
+        let away = rng.chance(200);
+        if away && !rng.chance(100) {
+            own.push(fact(
+                child_id,
+                FactKind::LivesAway,
+                day(rng.below(age_days.min(2000) as u64) as i64),
+                None,
+            ));
+        }
         out.push(Child {
             person: Person {
                 id: PersonId(child_id),
@@ -199,9 +218,9 @@ pub fn generate(children: usize, seed: u64, as_of: NaiveDate) -> Vec<Child> {
                     Sex::Female
                 },
                 birth_date: birth,
-                hukou_region: None,
+                hukou_region: RegionCode::parse(HOME_VILLAGE).ok(),
                 hukou_address: None,
-                residence_grid: None,
+                residence_grid: RegionCode::parse(if away { AWAY_GRID } else { HOME_GRID }).ok(),
                 residence_address: None,
                 household_no: None,
             },

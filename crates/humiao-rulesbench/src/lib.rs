@@ -2,6 +2,7 @@
 //! rules in Rhai, with the outcomes compared child by child. See `bench/rules/README.md`.
 
 pub mod county;
+pub mod db;
 pub mod peer;
 
 /// What both systems must agree on for each child.
@@ -31,6 +32,8 @@ pub fn humiao(
             facts: &child.mother,
         }),
         registered_rural: child.rural,
+        // The generator has no households beyond the parents, whose facts are above.
+        household: Some(&[]),
     };
     let out = pack.assess_with(&case, as_of, params);
     let mut categories: Vec<String> = out

@@ -22,6 +22,16 @@ struct Args {
     /// The Rhai version of the rules (default: bench/rules/national.rhai, built in).
     #[arg(long)]
     script: Option<PathBuf>,
+    /// Instead: time the application's assessment on a county in this database
+    /// (`sqlite://…` or `postgres://…`, e.g. one `humiao demo` built), whole and one child.
+    #[arg(long)]
+    db: Option<String>,
+    /// With `--db`: how many single children to re-assess.
+    #[arg(long, default_value_t = 200)]
+    samples: usize,
+    /// With `--db`: the assessment date (default 2026-11-22).
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
 }
 
 /// Runs `f` over the children on `threads` threads, keeping their order.
@@ -45,7 +55,27 @@ where
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 22).expect("valid date");
+    let as_of = args
+        .as_of
+        .unwrap_or(NaiveDate::from_ymd_opt(2026, 11, 22).expect("valid date"));
+    if let Some(url) = &args.db {
+        let figures = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads.max(1))
+            .enable_all()
+            .build()?
+            .block_on(humiao_rulesbench::db::measure(url, as_of, args.samples))?;
+        println!(
+            "{{\"persons\":{},\"children\":{},\"county_s\":{:.2},\"one_child_samples\":{},\"one_child_p50_ms\":{:.2},\"one_child_p99_ms\":{:.2},\"one_child_max_ms\":{:.2}}}",
+            figures.persons,
+            figures.children,
+            figures.county_s,
+            figures.one_child_ms.len(),
+            figures.quantile(0.5),
+            figures.quantile(0.99),
+            figures.quantile(1.0)
+        );
+        return Ok(());
+    }
     let t = Instant::now();
     let children = county::generate(args.children, args.seed, as_of);
     let generate_s = t.elapsed().as_secs_f64();

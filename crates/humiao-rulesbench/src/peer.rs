@@ -118,8 +118,10 @@ fn person(facts: &[Fact], as_of: NaiveDate, lookback: u32) -> Map {
         has(&|f| matches!(f.kind, FactKind::Enrolment { .. }) && f.holds_on(as_of)).into(),
     );
     m.insert(
-        "dibao".into(),
-        paid(facts, AssistanceType::Dibao, as_of, lookback).into(),
+        "subsistence".into(),
+        (paid(facts, AssistanceType::Dibao, as_of, lookback)
+            || paid(facts, AssistanceType::Tekun, as_of, lookback))
+        .into(),
     );
     m
 }
@@ -146,11 +148,21 @@ fn bind(child: &Child, as_of: NaiveDate, lookback: u32) -> Map {
         )
         .into(),
     );
+    let lives_away = child.person.lives_away_from_registration();
+    c.insert("lives_away".into(), lives_away.into());
+    let since = child
+        .own
+        .iter()
+        .filter(|f| f.kind == FactKind::LivesAway && started(f, as_of))
+        .filter_map(|f| f.valid_from)
+        .max();
     c.insert(
-        "poverty".into(),
-        (paid(&child.own, AssistanceType::Dibao, as_of, lookback)
-            || paid(&child.own, AssistanceType::Tekun, as_of, lookback))
-        .into(),
+        "lives_away_months".into(),
+        Dynamic::from(match (lives_away, since) {
+            (false, _) => 0,
+            (true, Some(d)) => whole_months(d, as_of),
+            (true, None) => -1,
+        }),
     );
     let latest = child
         .father
@@ -215,6 +227,7 @@ impl Peer {
             ("school_from", "compulsory_school_from"),
             ("school_to", "compulsory_school_to"),
             ("recent_days", "recent_change_days"),
+            ("migrant_months", "migrant_min_months"),
         ] {
             params.insert(key.into(), Dynamic::from(int(name)?));
         }

@@ -11,7 +11,7 @@ use humiao_core::policy::{Category, Reason};
 use humiao_core::{MentionRole, Person, PersonId, RegionCode, RelationKind, SourceRecordId};
 
 use crate::population::{fact_from_row, person_from_row, PERSON_COLUMNS};
-use crate::{corrupt, date_text, get, Arg, Result, Sql, Store, StoreError};
+use crate::{corrupt, date_text, get, parse_date, Arg, Result, Sql, Store, StoreError};
 
 /// Appends a condition limiting rows to the actor's jurisdiction. `place` is the column with
 /// the grid the record is placed in, `fallback` the column used when it is NULL (registration).
@@ -64,6 +64,18 @@ pub struct ChildSummary {
     pub person: Person,
     pub categories: Vec<Category>,
     pub open_alerts: i64,
+    /// The most severe level of the child's latest risk assessment, if assessed.
+    pub risk: Option<RiskLevelSummary>,
+}
+
+/// A risk level as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskLevelSummary {
+    /// Index into the model's levels, 0 the most severe.
+    pub level: i64,
+    pub label: String,
+    pub colour: String,
+    pub assessed_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -191,14 +203,42 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
+        // Latest date first, most severe level first: the first row per child is the one shown.
+        let risks = sqlx::query(&format!(
+            "SELECT person_id, assessed_on, level, level_label, colour FROM risk_assessments \
+             WHERE person_id IN ({ids}) ORDER BY person_id, assessed_on DESC, level"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         let mut out: Vec<ChildSummary> = persons
             .into_iter()
             .map(|person| ChildSummary {
                 person,
                 categories: Vec::new(),
                 open_alerts: 0,
+                risk: None,
             })
             .collect();
+        let position: std::collections::HashMap<i64, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.person.id.0, i))
+            .collect();
+        for row in &risks {
+            let id: i64 = get(row, "person_id")?;
+            if let Some(s) = position
+                .get(&id)
+                .map(|&i| &mut out[i])
+                .filter(|s| s.risk.is_none())
+            {
+                s.risk = Some(RiskLevelSummary {
+                    level: get(row, "level")?,
+                    label: get(row, "level_label")?,
+                    colour: get(row, "colour")?,
+                    assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
+                });
+            }
+        }
         for row in &categories {
             let id: i64 = get(row, "person_id")?;
             let c: String = get(row, "category")?;

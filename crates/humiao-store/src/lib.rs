@@ -34,7 +34,9 @@ mod visits;
 
 pub use alerts::{AlertFilter, AlertRow, NewAlert};
 pub use audit::{AuditEntry, AuditRow, ChainCheck};
-pub use children::{CategoryRow, ChildFilter, ChildSummary, FactRow, LinkedRecordRow, RelativeRow};
+pub use children::{
+    CategoryRow, ChildFilter, ChildSummary, FactRow, LinkedRecordRow, RelativeRow, RiskLevelSummary,
+};
 pub use dashboard::{CountRow, Dashboard};
 pub use houses::{HouseCounts, HouseRelation, HouseRow, PersonHouse, ResidentRow};
 pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecord, QuarantineRow};

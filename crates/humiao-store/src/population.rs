@@ -15,8 +15,8 @@ use sqlx::any::AnyRow;
 
 use crate::alerts::{insert_alert, NewAlert};
 use crate::{
-    corrupt, date_text, get, now_text, parse_date, parse_opt_date, Result, Store, StoreError,
-    WriteTx,
+    corrupt, date_text, get, now_text, parse_date, parse_opt_date, Arg, Result, Sql, Store,
+    StoreError, WriteTx,
 };
 
 /// Identity fields for a new or updated golden record, and the record they come from.
@@ -32,6 +32,23 @@ pub struct NewPerson {
     pub residence_address: Option<String>,
     pub household_no: Option<String>,
     pub source: SourceRecordId,
+}
+
+fn relationship_from_row(row: &sqlx::any::AnyRow) -> Result<(PersonId, RelationKind, PersonId)> {
+    let kind: String = get(row, "kind")?;
+    Ok((
+        PersonId(get(row, "child_id")?),
+        RelationKind::parse(&kind).ok_or_else(|| corrupt("relation", &kind))?,
+        PersonId(get(row, "relative_id")?),
+    ))
+}
+
+fn category_from_row(row: &sqlx::any::AnyRow) -> Result<(PersonId, Category)> {
+    let c: String = get(row, "category")?;
+    Ok((
+        PersonId(get(row, "person_id")?),
+        Category::parse(&c).ok_or_else(|| corrupt("category", &c))?,
+    ))
 }
 
 /// Everything assessment reads, loaded at once (a county fits in memory).
@@ -318,14 +335,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            let kind: String = get(row, "kind")?;
-            Ok((
-                PersonId(get(row, "child_id")?),
-                RelationKind::parse(&kind).ok_or_else(|| corrupt("relation", &kind))?,
-                PersonId(get(row, "relative_id")?),
-            ))
-        })
+        .map(relationship_from_row)
         .collect::<Result<Vec<_>>>()?;
         let facts = sqlx::query(
             "SELECT person_id, detail_json, valid_from, valid_to, source_record_id FROM facts \
@@ -340,15 +350,112 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|row| {
-                let c: String = get(row, "category")?;
-                Ok((
-                    PersonId(get(row, "person_id")?),
-                    Category::parse(&c).ok_or_else(|| corrupt("category", &c))?,
-                ))
-            })
+            .map(category_from_row)
             .collect::<Result<Vec<_>>>()?;
-        let rural_villages = sqlx::query(
+        let rural_villages = self.rural_villages().await?;
+        Ok(Population {
+            persons,
+            relationships,
+            facts,
+            categories,
+            rural_villages,
+        })
+    }
+
+    /// The part of the population one or a few children's assessment needs: those children,
+    /// their relationships, their relatives and the other members of their 户 as persons,
+    /// everyone's facts, the children's current categories and the rural villages.
+    pub async fn load_population_of(&self, children: &[PersonId]) -> Result<Population> {
+        let mut population = Population {
+            persons: Vec::new(),
+            relationships: Vec::new(),
+            facts: Vec::new(),
+            categories: Vec::new(),
+            rural_villages: self.rural_villages().await?,
+        };
+        if children.is_empty() {
+            return Ok(population);
+        }
+        // Ids are integers, so inlining them is safe; one query per table, not one per child.
+        let list = |ids: &mut dyn Iterator<Item = i64>| {
+            ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+        };
+        let child_ids = list(&mut children.iter().map(|p| p.0));
+        population.relationships = sqlx::query(&format!(
+            "SELECT child_id, kind, relative_id FROM relationships WHERE child_id IN ({child_ids}) \
+             ORDER BY child_id, kind"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(relationship_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        let mut everyone: Vec<i64> = children.iter().map(|p| p.0).collect();
+        everyone.extend(population.relationships.iter().map(|(_, _, r)| r.0));
+        let housemates = sqlx::query(&format!(
+            "SELECT id FROM persons WHERE household_no IN (SELECT household_no FROM persons \
+             WHERE id IN ({child_ids}) AND household_no IS NOT NULL)"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &housemates {
+            everyone.push(get(row, "id")?);
+        }
+        everyone.sort_unstable();
+        everyone.dedup();
+        let everyone = list(&mut everyone.into_iter());
+        population.persons = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE id IN ({everyone}) ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(person_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        population.facts = sqlx::query(&format!(
+            "SELECT person_id, detail_json, valid_from, valid_to, source_record_id FROM facts \
+             WHERE person_id IN ({everyone}) ORDER BY person_id, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(fact_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        population.categories = sqlx::query(&format!(
+            "SELECT person_id, category FROM child_categories WHERE person_id IN ({child_ids})"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(category_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(population)
+    }
+
+    /// The children of these persons (as recorded in relationships), for re-assessing a
+    /// family after a parent's record changes.
+    pub async fn children_of(&self, parents: &[PersonId]) -> Result<Vec<PersonId>> {
+        if parents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = parents
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query(&format!(
+            "SELECT DISTINCT child_id FROM relationships WHERE relative_id IN ({ids}) \
+             AND kind IN ('father', 'mother') ORDER BY child_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok(PersonId(get(row, "child_id")?)))
+        .collect()
+    }
+
+    async fn rural_villages(&self) -> Result<Vec<RegionCode>> {
+        Ok(sqlx::query(
             "SELECT code FROM regions WHERE level = 'village' AND rural = 1 ORDER BY code",
         )
         .fetch_all(&self.pool)
@@ -359,14 +466,7 @@ impl Store {
                 .ok()
                 .and_then(|c| RegionCode::parse(&c).ok())
         })
-        .collect();
-        Ok(Population {
-            persons,
-            relationships,
-            facts,
-            categories,
-            rural_villages,
-        })
+        .collect())
     }
 
     /// Writes decisions, removals and alerts in one transaction. Returns the number of alerts
@@ -381,23 +481,44 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
         }
-        for (person, decision) in &write.decisions {
-            let reasons = serde_json::to_string(&decision.reasons)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sqlx::query(
+        // Many rows per statement: a county's decisions are tens of thousands of rows. A row
+        // may appear once per statement (PostgreSQL refuses to update one row twice), so a
+        // second decision of the same category for a child (two entitlements 应保未保) is
+        // dropped: the first already says it.
+        let mut seen = std::collections::HashSet::new();
+        let decisions: Vec<_> = write
+            .decisions
+            .iter()
+            .filter(|(p, d)| seen.insert((*p, d.category)))
+            .collect();
+        for chunk in decisions.chunks(200) {
+            let mut sql = Sql::new(
                 "INSERT INTO child_categories (person_id, category, reasons_json, policy, since, \
-                 assessed_on) VALUES ($1, $2, $3, $4, $5, $5) \
-                 ON CONFLICT (person_id, category) DO UPDATE SET \
+                 assessed_on) VALUES ",
+            );
+            for (i, (person, decision)) in chunk.iter().copied().enumerate() {
+                let reasons = serde_json::to_string(&decision.reasons)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .bind(Arg::Int(person.0))
+                    .push(", ")
+                    .bind(Arg::Text(decision.category.code().into()))
+                    .push(", ")
+                    .bind(Arg::Text(reasons))
+                    .push(", ")
+                    .bind(Arg::Text(decision.policy.clone()))
+                    .push(", ")
+                    .bind(Arg::Text(as_of.clone()))
+                    .push(", ")
+                    .bind(Arg::Text(as_of.clone()))
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (person_id, category) DO UPDATE SET \
                  reasons_json = excluded.reasons_json, policy = excluded.policy, \
                  assessed_on = excluded.assessed_on",
-            )
-            .bind(person.0)
-            .bind(decision.category.code())
-            .bind(reasons)
-            .bind(decision.policy.clone())
-            .bind(as_of.clone())
-            .execute(&mut *tx.tx)
-            .await?;
+            );
+            sql.query().execute(&mut *tx.tx).await?;
         }
         crate::risk::upsert_risks(&mut tx.tx, &write.risks).await?;
         let mut raised = 0;

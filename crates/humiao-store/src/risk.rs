@@ -107,10 +107,35 @@ impl Store {
 
     /// Every child's (model, date, score, level) history, oldest first, for the dynamic rules.
     pub async fn risk_histories(&self) -> Result<Vec<(PersonId, String, NaiveDate, i64, i64)>> {
-        sqlx::query(
-            "SELECT person_id, model, assessed_on, score, level FROM risk_assessments \
-             ORDER BY person_id, model, assessed_on",
-        )
+        self.histories_where("").await
+    }
+
+    /// [`Self::risk_histories`] of some children only.
+    pub async fn risk_histories_of(
+        &self,
+        children: &[PersonId],
+    ) -> Result<Vec<(PersonId, String, NaiveDate, i64, i64)>> {
+        if children.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = children
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Integers we were given, so inlining them is safe.
+        self.histories_where(&format!("WHERE person_id IN ({ids})"))
+            .await
+    }
+
+    async fn histories_where(
+        &self,
+        filter: &str,
+    ) -> Result<Vec<(PersonId, String, NaiveDate, i64, i64)>> {
+        sqlx::query(&format!(
+            "SELECT person_id, model, assessed_on, score, level FROM risk_assessments {filter} \
+             ORDER BY person_id, model, assessed_on"
+        ))
         .fetch_all(&self.pool)
         .await?
         .iter()

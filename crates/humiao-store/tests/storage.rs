@@ -173,6 +173,7 @@ fn member(name: &str, id: &CitizenId, grid: &str, father: Option<&CitizenId>) ->
         status_date: None,
         outflow_reason: None,
         outflow_since: None,
+        residence_since: None,
         outflow_destination: None,
     }
 }

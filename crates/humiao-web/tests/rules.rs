@@ -125,15 +125,14 @@ async fn a_pack_is_validated_compared_and_then_activated_with_an_audit_trail() {
         "{}",
         page.body
     );
-    // Child A's father is in custody: nothing under the national pack (the mother is unknown),
-    // 事实无人抚养 under the local rule.
+    // Child A's father is in prison: only 服刑人员未成年子女 under the national pack (the mother
+    // is unknown), also 事实无人抚养 (and so 困境儿童) under the local rule.
     assert!(page.body.contains("id=\"diff-children\""), "{}", page.body);
     let row = page.body.split("class=\"diff-child\"").nth(1).unwrap();
-    assert!(
-        row.contains(CHILD_A_NAME) && row.contains("（无）"),
-        "{row}"
-    );
-    assert!(row.contains("事实无人抚养儿童"), "{row}");
+    let cells: Vec<&str> = row.split("<td>").collect();
+    assert!(row.contains(CHILD_A_NAME), "{row}");
+    assert!(cells[2].starts_with("服刑人员未成年子女<"), "{row}");
+    assert!(cells[3].contains("事实无人抚养儿童"), "{row}");
     assert!(app.store.setting("rules.active").await.unwrap().is_none());
 
     let page = centre
@@ -195,4 +194,53 @@ async fn the_child_page_evaluates_the_rule_pack_and_says_what_is_missing() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.body.contains("rule-assessment"), "{user}");
     }
+}
+
+#[tokio::test]
+async fn lists_show_the_risk_level_and_hide_categories_that_disclose_a_fact() {
+    let app = TestApp::new().await;
+    father_in_custody(&app).await;
+    humiao_pipeline::assess_all(
+        &app.store,
+        today(),
+        &humiao_rules::national(),
+        &humiao_core::alert::AlertParams::default(),
+    )
+    .await
+    .unwrap();
+    let item = |body: &str| -> String {
+        let marker = format!("data-person-id=\"{}\"", app.child_a);
+        let item = body
+            .split(&marker)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{body}"));
+        item.split("</li>").next().unwrap().to_string()
+    };
+    // The centre reads the category; everyone who sees the child sees the risk level.
+    let mut centre = app.login("centre").await;
+    let page = centre.get("/children").await;
+    let row = item(&page.body);
+    assert!(row.contains("服刑人员未成年子女"), "{row}");
+    assert!(row.contains("badge risk risk-"), "{row}");
+    let page = centre.get("/children?category=prisoners_child").await;
+    assert!(page
+        .body
+        .contains(&format!("data-person-id=\"{}\"", app.child_a)));
+
+    // The director and the station may not see reasons: a neutral name, also in the HTML.
+    let mut director = app.login("director_a").await;
+    let page = director.get("/m/children").await;
+    let row = item(&page.body);
+    assert!(row.contains("需重点关注"), "{row}");
+    assert!(row.contains("badge risk risk-"), "{row}");
+    assert!(!page.body.contains("服刑"), "{row}");
+    assert!(!page.body.contains("prisoners_child"), "{row}");
+
+    let mut station = app.login("station_a").await;
+    let page = station.get("/children").await;
+    assert!(!page.body.contains("prisoners_child"));
+    assert!(!page.body.contains("服刑人员未成年子女"));
+    let page = station.get("/children?category=prisoners_child").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("无权按该类别查询"), "{}", page.body);
 }

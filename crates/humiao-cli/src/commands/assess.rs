@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use humiao_core::alert::AlertParams;
+use humiao_core::PersonId;
 use humiao_pipeline::AssessReport;
 
 use crate::args::{AssessArgs, Global};
@@ -29,13 +30,26 @@ pub fn print_report(report: &AssessReport) {
 pub async fn run(global: &Global, args: AssessArgs) -> anyhow::Result<ExitCode> {
     let as_of = super::parse_date(args.as_of.as_deref())?;
     let store = super::open_store(global).await?;
-    let report = humiao_pipeline::assess_all(
-        &store,
-        as_of,
-        &humiao_pipeline::active_pack(&store).await?,
-        &AlertParams::default(),
-    )
-    .await?;
+    let pack = humiao_pipeline::active_pack(&store).await?;
+    let params = AlertParams::default();
+    let report = if args.persons.is_empty() {
+        humiao_pipeline::assess_all(&store, as_of, &pack, &params).await?
+    } else {
+        let named: Vec<PersonId> = args.persons.iter().copied().map(PersonId).collect();
+        let mut persons = named.clone();
+        persons.extend(store.children_of(&named).await?);
+        persons.sort();
+        persons.dedup();
+        let started = std::time::Instant::now();
+        let report =
+            humiao_pipeline::assess_children(&store, &persons, as_of, &pack, &params).await?;
+        tracing::info!(
+            persons = persons.len(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "persons re-assessed"
+        );
+        report
+    };
     print_report(&report);
     Ok(ExitCode::SUCCESS)
 }

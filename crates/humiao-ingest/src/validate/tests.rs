@@ -67,6 +67,7 @@ fn household_cells(child: &str, father: &str) -> Vec<(&'static str, String)> {
         ("father_name", "张大山".into()),
         ("outflow_reason", "work".into()),
         ("outflow_since", "2024/02/01".into()),
+        ("residence_since", "2023-09-01".into()),
     ]
 }
 
@@ -99,6 +100,7 @@ fn a_household_row_becomes_a_record() {
     assert_eq!(m.status, RegisterStatus::Normal);
     assert_eq!(m.outflow_reason, Some(OutflowReason::Work));
     assert_eq!(m.outflow_since, Some(ymd(2024, 2, 1)));
+    assert_eq!(m.residence_since, Some(ymd(2023, 9, 1)));
     assert_eq!(m.relation_to_head, None);
 }
 
@@ -382,6 +384,45 @@ fn disability_certificates() {
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].field, "grade");
     assert_eq!(issues[0].reason, "应为 1–4 之间的整数");
+}
+
+#[test]
+fn illness_diagnoses() {
+    let kind = RecordKind::IllnessDiagnosis;
+    let (mapping, index) = full_mapping(kind, "");
+    let patient = id(ymd(2016, 4, 9), 17);
+    let r = row(
+        kind,
+        &[
+            ("record_no", "WJ-2026-0001"),
+            ("citizen_id", &patient),
+            ("name", "钱小雨"),
+            ("illness", "急性淋巴细胞白血病"),
+            ("diagnosed_on", "2026年02月10日"),
+        ],
+    );
+    let valid = validate_row(&mapping, &index, &r).unwrap();
+    let DepartmentRecord::IllnessDiagnosis(c) = valid.record else {
+        panic!()
+    };
+    assert_eq!(c.citizen_id.unwrap().as_str(), patient);
+    assert_eq!(c.illness, "急性淋巴细胞白血病");
+    assert_eq!(c.diagnosed_on, ymd(2026, 2, 10));
+    assert_eq!(c.ended_on, None);
+
+    // No diagnosis date: refused, naming the field.
+    let r = row(
+        kind,
+        &[
+            ("record_no", "WJ-2026-0002"),
+            ("name", "钱小雨"),
+            ("illness", "尿毒症"),
+            ("diagnosed_on", "去年"),
+        ],
+    );
+    let issues = validate_row(&mapping, &index, &r).unwrap_err();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].field, "diagnosed_on");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use humiao_core::access::Role;
+use humiao_core::access::{Role, SensitiveField, Visibility};
 use humiao_core::alert::Severity;
 use humiao_core::fact::Fact;
 use humiao_core::policy::Category;
@@ -265,11 +265,18 @@ fn audit_view(session: &Session, kind: &str, id: i64, action: &str) -> AuditEntr
 }
 
 /// Evaluates the child with the active rule pack from the facts already loaded for the page.
+/// What the page loaded that the rules read: relatives, facts of the child and relatives, and
+/// payments to the other members of the child's 户.
+struct CaseFacts<'a> {
+    relatives: &'a [humiao_store::RelativeRow],
+    facts: &'a [FactRow],
+    household_payments: &'a [Fact],
+}
+
 async fn rules_view(
     state: &AppState,
     person: &humiao_core::Person,
-    relatives: &[humiao_store::RelativeRow],
-    facts: &[FactRow],
+    loaded: &CaseFacts<'_>,
     places: &PlaceNames,
     sources: &Sources,
     today: chrono::NaiveDate,
@@ -277,6 +284,11 @@ async fn rules_view(
     use humiao_core::policy::{ChildCase, ParentFacts};
     use humiao_core::RelationKind;
     let pack = humiao_pipeline::active_pack(state.store()).await?;
+    let CaseFacts {
+        relatives,
+        facts,
+        household_payments,
+    } = loaded;
     let facts_of = |p: PersonId| -> Vec<Fact> {
         facts
             .iter()
@@ -295,12 +307,22 @@ async fn rules_view(
         parent(RelationKind::Father),
         parent(RelationKind::Mother),
     );
+    // The 户's payments: the other members' and those of the child and parents.
+    let household: Vec<Fact> = household_payments
+        .iter()
+        .chain(own.iter())
+        .chain(father.iter().flatten())
+        .chain(mother.iter().flatten())
+        .filter(|f| matches!(f.kind, humiao_core::fact::FactKind::Payment { .. }))
+        .cloned()
+        .collect();
     let case = ChildCase {
         child: person,
         child_facts: &own,
         father: father.as_deref().map(|facts| ParentFacts { facts }),
         mother: mother.as_deref().map(|facts| ParentFacts { facts }),
         registered_rural: places.is_rural(person.hukou_region.as_ref()),
+        household: person.household_no.as_ref().map(|_| &household[..]),
     };
     let out = pack.assess(&case, today);
     let reasons = |rs: &[humiao_core::policy::Reason]| -> Vec<ReasonView> {
@@ -454,16 +476,15 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
 
     let relatives = store.relatives(person.id).await?;
     let houses = house_views(state, actor, &person).await?;
-    let household = if full {
-        store
-            .household_members(&person)
-            .await?
-            .iter()
-            .filter_map(|p| resident_view(actor, p, "同户", today))
-            .collect()
+    let members = if full {
+        store.household_members(&person).await?
     } else {
         Vec::new()
     };
+    let household = members
+        .iter()
+        .filter_map(|p| resident_view(actor, p, "同户", today))
+        .collect();
     let categories = store.categories_of(person.id).await?;
     let alert_rows = store
         .list_alerts(
@@ -481,12 +502,25 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
     let mut facts: Vec<FactRow> = Vec::new();
     let mut linked: Vec<LinkedRecordRow> = Vec::new();
     let mut sources = Sources::default();
+    let mut household_payments: Vec<Fact> = Vec::new();
     if lineage {
         let mut ids = vec![person.id];
         ids.extend(relatives.iter().map(|r| r.person.id));
         facts = store.facts_with_sources(&ids).await?;
         for f in &facts {
             sources.add(f.fact.source, &f.department, &f.file_name, f.line);
+        }
+        // Payments to the other members of the 户 (a grandparent's 低保), for the rules.
+        let housemates: Vec<PersonId> = members
+            .iter()
+            .map(|m| m.id)
+            .filter(|m| !ids.contains(m))
+            .collect();
+        for row in store.facts_with_sources(&housemates).await? {
+            if matches!(row.fact.kind, humiao_core::fact::FactKind::Payment { .. }) {
+                sources.add(row.fact.source, &row.department, &row.file_name, row.line);
+                household_payments.push(row.fact);
+            }
         }
         linked = store.linked_records(person.id).await?;
         for relative in &relatives {
@@ -528,7 +562,12 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
     };
 
     let rules = if full && lineage {
-        Some(rules_view(state, &person, &relatives, &facts, &places, &sources, today).await?)
+        let case_facts = CaseFacts {
+            relatives: &relatives,
+            facts: &facts,
+            household_payments: &household_payments,
+        };
+        Some(rules_view(state, &person, &case_facts, &places, &sources, today).await?)
     } else {
         None
     };
@@ -621,7 +660,7 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
                 })
             })
             .collect(),
-        badges: badges(&category_list),
+        badges: badges(&category_list, actor.visibility(SensitiveField::Reason)),
         categories: if full {
             categories
                 .iter()
@@ -808,9 +847,19 @@ pub(crate) async fn search(
         .take(40)
         .collect::<String>();
     let category_code = query.category.unwrap_or_default();
-    let category = Category::parse(&category_code);
-    let place_code = query.place.unwrap_or_default();
+    let reasons = actor.visibility(SensitiveField::Reason);
+    // A category whose name discloses a sensitive fact is no filter for users who may not
+    // see reasons: the list it gives would disclose it too.
+    let may_filter_by = |c: &Category| reasons == Visibility::Full || !c.names_a_sensitive_fact();
     let mut error = None;
+    let category = Category::parse(&category_code).filter(|c| {
+        let allowed = may_filter_by(c);
+        if !allowed {
+            error = Some("无权按该类别查询。".to_string());
+        }
+        allowed
+    });
+    let place_code = query.place.unwrap_or_default();
     let place = if place_code.is_empty() {
         None
     } else {
@@ -885,6 +934,7 @@ pub(crate) async fn search(
         base: Base::new(&session, "儿童查询", "/children"),
         categories: Category::ALL
             .iter()
+            .filter(|c| may_filter_by(c))
             .map(|c| CategoryOption {
                 code: c.code(),
                 label: c.label_zh(),
@@ -894,7 +944,7 @@ pub(crate) async fn search(
         places: place_options,
         children: rows
             .iter()
-            .map(|s| ChildRowView::new(s, today, &places))
+            .map(|s| ChildRowView::new(s, today, &places, reasons))
             .collect(),
         error,
         page: page_no,

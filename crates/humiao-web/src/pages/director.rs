@@ -6,6 +6,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use humiao_core::access::SensitiveField;
 use humiao_store::{AlertFilter, ChildFilter};
 use serde::Deserialize;
 
@@ -88,10 +89,24 @@ pub(crate) async fn children(
     let places = PlaceNames::load(store).await?;
     let mut children: Vec<ChildRowView> = rows
         .iter()
-        .map(|s| ChildRowView::new(s, today, &places))
+        .map(|s| {
+            ChildRowView::new(
+                s,
+                today,
+                &places,
+                session.actor.visibility(SensitiveField::Reason),
+            )
+        })
         .collect();
-    // Children needing attention first, then by name (the store's order).
-    children.sort_by_key(|c| (c.open_alerts == 0, c.badges.is_empty()));
+    // Children needing attention first (open alerts, then the more severe risk level, then any
+    // category), then by name (the store's order).
+    children.sort_by_key(|c| {
+        (
+            c.open_alerts == 0,
+            c.risk.as_ref().map_or(i64::MAX, |(_, _, level)| *level),
+            c.badges.is_empty(),
+        )
+    });
     page(&ChildrenTemplate {
         base: Base::new(&session, "我的儿童", "/m/children"),
         children,

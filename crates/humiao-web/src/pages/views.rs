@@ -167,14 +167,27 @@ pub(crate) struct Badge {
     pub label: &'static str,
 }
 
-pub(crate) fn badges(categories: &[Category]) -> Vec<Badge> {
-    categories
-        .iter()
-        .map(|c| Badge {
-            code: c.code(),
-            label: c.label_zh(),
-        })
-        .collect()
+/// Category badges; when the user may not see reasons, a category whose name discloses a
+/// sensitive fact is shown under a neutral name (and code, which ends up in the page's HTML).
+pub(crate) fn badges(categories: &[Category], reasons: Visibility) -> Vec<Badge> {
+    let mut out: Vec<Badge> = Vec::new();
+    for c in categories {
+        let badge = if reasons != Visibility::Full && c.names_a_sensitive_fact() {
+            Badge {
+                code: "attention",
+                label: Category::MASKED_LABEL_ZH,
+            }
+        } else {
+            Badge {
+                code: c.code(),
+                label: c.label_zh(),
+            }
+        };
+        if out.iter().all(|b| b.code != badge.code) {
+            out.push(badge);
+        }
+    }
+    out
 }
 
 /// One child in a list.
@@ -187,10 +200,17 @@ pub(crate) struct ChildRowView {
     pub place: String,
     pub badges: Vec<Badge>,
     pub open_alerts: i64,
+    /// The latest risk level: (label, colour, index with 0 the most severe).
+    pub risk: Option<(String, String, i64)>,
 }
 
 impl ChildRowView {
-    pub fn new(summary: &ChildSummary, today: NaiveDate, places: &PlaceNames) -> Self {
+    pub fn new(
+        summary: &ChildSummary,
+        today: NaiveDate,
+        places: &PlaceNames,
+        reasons: Visibility,
+    ) -> Self {
         let p = &summary.person;
         Self {
             id: p.id.0,
@@ -198,8 +218,12 @@ impl ChildRowView {
             sex: p.sex.label_zh(),
             age: p.age_on(today),
             place: places.opt_name(p.residence_grid.as_ref()),
-            badges: badges(&summary.categories),
+            badges: badges(&summary.categories, reasons),
             open_alerts: summary.open_alerts,
+            risk: summary
+                .risk
+                .as_ref()
+                .map(|r| (r.label.clone(), r.colour.clone(), r.level)),
         }
     }
 }

@@ -111,6 +111,7 @@ fn member(
         status_date: None,
         outflow_reason: None,
         outflow_since: None,
+        residence_since: None,
         outflow_destination: None,
     }
 }
