@@ -154,6 +154,21 @@ pub struct Decision {
     pub policy: String,
 }
 
+/// What the child director observed on a visit about one visit-fed risk indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The risk model's and the indicator's codes in the rule pack (`general`,
+    /// `domestic_violence`).
+    pub model: String,
+    pub indicator: String,
+    /// Seen (true) or looked for and not seen (false). An indicator the director did not
+    /// answer has no observation.
+    pub present: bool,
+    pub observed_on: chrono::NaiveDate,
+    /// The visit that recorded it.
+    pub visit: i64,
+}
+
 /// What is known about one parent. `None` in [`ChildCase`] means the parent is not known at all.
 #[derive(Debug, Clone, Copy)]
 pub struct ParentFacts<'a> {
@@ -173,4 +188,6 @@ pub struct ChildCase<'a> {
     /// included); `None` when the child's 户号 is unknown. 低保 and 特困 are paid to the household's
     /// applicant, who may be a grandparent.
     pub household: Option<&'a [Fact]>,
+    /// The director's observations from visits (any order; the latest per indicator counts).
+    pub observations: &'a [Observation],
 }

@@ -122,6 +122,7 @@ fn engine_categories(w: &World, child: usize) -> Vec<Category> {
         mother: Some(ParentFacts { facts: &mother }),
         registered_rural: village.rural,
         household: Some(&household),
+        observations: &[],
     };
     let mut out: Vec<Category> = national_pack().assess(&case, w.as_of).categories();
     out.sort();

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use humiao_core::fact::{Fact, FactKind};
-use humiao_core::policy::{Category, ChildCase, ParentFacts};
+use humiao_core::policy::{Category, ChildCase, Observation, ParentFacts};
 use humiao_core::records::AssistanceType;
 use humiao_core::{Person, PersonId, RegionCode, RelationKind};
 use humiao_store::{Population, Store};
@@ -20,6 +20,8 @@ pub struct County {
     pub previous: HashMap<PersonId, BTreeSet<Category>>,
     /// Payments to the members of each 户 (by 户号).
     household_payments: HashMap<String, Vec<Fact>>,
+    /// Directors' observations of visit-fed risk indicators, by child.
+    observations: HashMap<PersonId, Vec<Observation>>,
     rural: HashSet<RegionCode>,
 }
 
@@ -61,6 +63,10 @@ impl County {
                 .or_default()
                 .extend(payments);
         }
+        let mut observations: HashMap<PersonId, Vec<Observation>> = HashMap::new();
+        for (child, observation) in population.observations {
+            observations.entry(child).or_default().push(observation);
+        }
         let mut previous: HashMap<PersonId, BTreeSet<Category>> = HashMap::new();
         for (person, category) in &population.categories {
             previous.entry(*person).or_default().insert(*category);
@@ -71,6 +77,7 @@ impl County {
             relatives,
             previous,
             household_payments,
+            observations,
             rural: population.rural_villages.into_iter().collect(),
         }
     }
@@ -112,6 +119,11 @@ impl County {
                     .map(Vec::as_slice)
                     .unwrap_or(&[])
             }),
+            observations: self
+                .observations
+                .get(&child.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
         }
     }
 

@@ -302,24 +302,48 @@ impl RulePack {
                 eval(node, &env, &[])
             }
         };
+        let valid_days = if case.inner.observations.is_empty() {
+            None
+        } else {
+            self.observation_valid_days(as_of)
+        };
         out.risk = self
             .risk
             .iter()
             .enumerate()
             .map(|(i, model)| {
-                model.score(
-                    i,
-                    model
-                        .indicators
-                        .iter()
-                        .map(|i| i.rule.as_ref().map(|r| explained(&r.node)))
-                        .collect(),
-                )
+                let inputs = model
+                    .indicators
+                    .iter()
+                    .map(|ind| {
+                        let from_rule = ind.rule.as_ref().map(|r| explained(&r.node));
+                        let confirmed = from_rule
+                            .as_ref()
+                            .is_some_and(|e| e.value.truth() == Truth::True);
+                        // What the data confirms stands; otherwise the latest visit says.
+                        match observation(case.inner, &model.code, ind, as_of, valid_days) {
+                            Some(evidence) if !confirmed => (Some(evidence), true),
+                            _ => (from_rule, false),
+                        }
+                    })
+                    .collect();
+                model.score(i, inputs)
             })
             .collect();
         out
     }
 
+    /// How long a visit's observation counts (pack parameter `visit_observation_valid_days`;
+    /// without it, until the next visit).
+    fn observation_valid_days(&self, as_of: NaiveDate) -> Option<i64> {
+        match self
+            .parameter("visit_observation_valid_days")
+            .map(|p| p.value_on(as_of))
+        {
+            Some(Value::Int(days)) => Some(days),
+            _ => None,
+        }
+    }
     /// The parameters in force on `date` as (name, value) — what decisions on that date were
     /// made with, for explanations.
     pub fn parameters_in_force(&self, date: NaiveDate) -> Vec<(String, String)> {
@@ -328,4 +352,37 @@ impl RulePack {
             .map(|p| (p.name.clone(), p.value_on(date).display()))
             .collect()
     }
+}
+
+/// The latest observation of a visit-fed indicator on or before `as_of` (and within
+/// `valid_days` of it), as evidence naming the visit.
+fn observation(
+    case: &ChildCase,
+    model: &str,
+    indicator: &crate::risk::Indicator,
+    as_of: NaiveDate,
+    valid_days: Option<i64>,
+) -> Option<Evidence> {
+    if !indicator.from_visit {
+        return None;
+    }
+    let o = case
+        .observations
+        .iter()
+        .filter(|o| o.model == model && o.indicator == indicator.code && o.observed_on <= as_of)
+        .filter(|o| valid_days.is_none_or(|d| (as_of - o.observed_on).num_days() <= d))
+        .max_by_key(|o| (o.observed_on, o.visit))?;
+    let seen = if o.present { "发现" } else { "未发现" };
+    Some(Evidence::because(
+        Value::Bool(o.present),
+        Reason {
+            text: format!(
+                "{}走访（记录#{}）{seen}：{}",
+                o.observed_on.format("%Y-%m-%d"),
+                o.visit,
+                indicator.label
+            ),
+            sources: Vec::new(),
+        },
+    ))
 }

@@ -15,14 +15,15 @@
 //!
 //! A parent left out is unknown to the data; `father = []` is a known father with no facts.
 //! `household = [...]` gives facts of other members of the child's 户 (a grandparent's 低保);
-//! `household_known = false` makes the 户 unknown.
+//! `household_known = false` makes the 户 unknown. `observations = { domestic_violence = true }`
+//! is what a visit on the case's date observed (indicator codes of the general risk model).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use humiao_core::fact::{Fact, FactKind};
 use humiao_core::person::{Person, PersonId, PersonName, SourceRecordId};
-use humiao_core::policy::{Category, ChildCase, ParentFacts};
+use humiao_core::policy::{Category, ChildCase, Observation, ParentFacts};
 use humiao_core::{RegionCode, Sex};
 use serde::Deserialize;
 use toml::Spanned;
@@ -54,6 +55,10 @@ struct RawCase {
     /// `false`: the child's 户号 is unknown, so nothing is known of the household.
     #[serde(default = "known")]
     household_known: bool,
+    /// What a visit on the case's date observed: `{ domestic_violence = true }` for the general
+    /// model's indicators, `"model.indicator"` for another model's.
+    #[serde(default)]
+    observations: BTreeMap<String, bool>,
     expect: Vec<String>,
     #[serde(default)]
     expect_undetermined: Option<Vec<String>>,
@@ -255,6 +260,36 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
         let mut household = facts(&case.household, 4, &mut source);
         household.extend(child_facts.iter().cloned());
         household.extend(father.iter().chain(&mother).flatten().cloned());
+        let mut observations: Vec<Observation> = Vec::new();
+        let mut bad_key = None;
+        for (key, present) in &case.observations {
+            let (model, indicator) = key.split_once('.').unwrap_or(("general", key));
+            let visit_fed = pack.risk.iter().any(|m| {
+                m.code == model
+                    && m.indicators
+                        .iter()
+                        .any(|i| i.code == indicator && i.from_visit)
+            });
+            if !visit_fed {
+                bad_key = Some(key.clone());
+            }
+            observations.push(Observation {
+                model: model.to_string(),
+                indicator: indicator.to_string(),
+                present: *present,
+                observed_on: case.as_of,
+                visit: 1,
+            });
+        }
+        if let Some(key) = bad_key {
+            errors.push(PackError {
+                file: file.to_string(),
+                line,
+                column: 1,
+                problem: format!("observations：“{key}”不是风险模型中由走访填报的指标"),
+            });
+            continue;
+        }
         let child_case = ChildCase {
             child: &child,
             child_facts: &child_facts,
@@ -262,6 +297,7 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
             mother: mother.as_deref().map(|facts| ParentFacts { facts }),
             registered_rural: case.child.rural,
             household: case.household_known.then_some(household.as_slice()),
+            observations: &observations,
         };
         let outcome = pack.assess(&child_case, case.as_of);
         let mut failures = Vec::new();

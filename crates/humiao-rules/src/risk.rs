@@ -141,21 +141,28 @@ impl RiskModel {
             .unwrap_or(self.levels.len() - 1)
     }
 
-    /// Scores a child from each indicator's evidence (None: no rule, waiting for a visit).
-    pub(crate) fn score(&self, model_index: usize, evidence: Vec<Option<Evidence>>) -> RiskOutcome {
+    /// Scores a child from each indicator's evidence (None: no rule) and whether a visit
+    /// observed it; a visit-fed indicator neither confirmed by data nor observed waits for a
+    /// visit.
+    pub(crate) fn score(
+        &self,
+        model_index: usize,
+        evidence: Vec<(Option<Evidence>, bool)>,
+    ) -> RiskOutcome {
         let total: u32 = self.indicators.iter().map(|i| i.weight).sum::<u32>().max(1);
         let mut known = 0u32;
         let mut unknown_weight = 0u32;
         let mut urgent = Vec::new();
         let mut unknown = 0;
         let mut outcomes = Vec::with_capacity(self.indicators.len());
-        for (index, (ind, ev)) in self.indicators.iter().zip(evidence).enumerate() {
-            // A visit-fed indicator the data does not confirm waits for the visit.
+        for (index, (ind, (ev, observed))) in self.indicators.iter().zip(evidence).enumerate() {
             let (truth, reasons, missing, awaits_visit) = match ev {
                 Some(ev) if ev.value.truth() == Truth::True => {
                     (Truth::True, ev.reasons, ev.missing, false)
                 }
-                Some(_) | None if ind.from_visit => (Truth::Unknown, Vec::new(), Vec::new(), true),
+                Some(_) | None if ind.from_visit && !observed => {
+                    (Truth::Unknown, Vec::new(), Vec::new(), true)
+                }
                 Some(ev) if ev.value.truth() == Truth::Unknown => {
                     (Truth::Unknown, ev.reasons, ev.missing, false)
                 }

@@ -278,6 +278,7 @@ fn case<'a>(
         mother: mother.map(|facts| ParentFacts { facts }),
         registered_rural: rural,
         household: Some(&[]),
+        observations: &[],
     }
 }
 
@@ -623,4 +624,61 @@ fn a_migrant_child_is_explained_by_the_register_and_its_date() {
         .undetermined
         .iter()
         .all(|u| u.category != Category::Migrant));
+}
+
+#[test]
+fn the_latest_visit_observation_counts_until_it_is_too_old() {
+    use humiao_core::policy::Observation;
+    let child = person(d(2014, 6, 1));
+    let known: Vec<Fact> = Vec::new();
+    let observed = |on: NaiveDate, present: bool, visit: i64| Observation {
+        model: "general".into(),
+        indicator: "mental_health_signs".into(),
+        present,
+        observed_on: on,
+        visit,
+    };
+    let indicator = |observations: &[Observation], as_of: NaiveDate| {
+        let case = ChildCase {
+            observations,
+            ..case(&child, Some(&known), Some(&known), false)
+        };
+        let out = national().assess(&case, as_of);
+        let model = &national().risk[0];
+        let i = model
+            .indicators
+            .iter()
+            .position(|i| i.code == "mental_health_signs")
+            .unwrap();
+        let o = &out.risk[0].indicators[i];
+        (o.state, o.awaits_visit)
+    };
+    let seen = [observed(d(2026, 6, 1), true, 1)];
+    assert_eq!(indicator(&seen, d(2026, 11, 22)), ("true", false));
+    // A later visit that looked and did not see it wins.
+    let then_not = [seen[0].clone(), observed(d(2026, 10, 1), false, 2)];
+    assert_eq!(indicator(&then_not, d(2026, 11, 22)), ("false", false));
+    // 180 days on (visit_observation_valid_days), it waits for a visit again.
+    assert_eq!(indicator(&seen, d(2026, 11, 28)), ("true", false));
+    assert_eq!(indicator(&seen, d(2026, 11, 29)), ("unknown", true));
+    // An observation after the assessment date does not count.
+    assert_eq!(indicator(&seen, d(2026, 5, 31)), ("unknown", true));
+}
+
+#[test]
+fn a_case_book_observation_must_be_a_visit_fed_indicator() {
+    let book = r#"
+[[case]]
+name = "bad observation"
+as_of = "2026-11-22"
+child = { birth = "2015-03-01" }
+observations = { parent_dead_or_missing = true }
+expect = []
+"#;
+    let errors = casebook::run(&national(), "b.toml", book).unwrap_err();
+    let text = errors.to_string();
+    assert!(
+        text.contains("b.toml:2") && text.contains("parent_dead_or_missing"),
+        "{text}"
+    );
 }

@@ -34,6 +34,7 @@ pub fn humiao(
         registered_rural: child.rural,
         // The generator has no households beyond the parents, whose facts are above.
         household: Some(&[]),
+        observations: &[],
     };
     let out = pack.assess_with(&case, as_of, params);
     let mut categories: Vec<String> = out

@@ -46,7 +46,7 @@ pub use regions::RegionRow;
 pub use risk::RiskRow;
 pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
-pub use visits::{NewPhoto, NewVisit, PhotoRow, VisitRow};
+pub use visits::{NewObservation, NewPhoto, NewVisit, PhotoRow, VisitRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -91,7 +91,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 5] = match backend {
+    let files: [(&str, &'static str); 6] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -110,6 +110,10 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/sqlite/0004_houses.sql"),
             ),
             ("risk", include_str!("../migrations/sqlite/0005_risk.sql")),
+            (
+                "visit observations",
+                include_str!("../migrations/sqlite/0006_observations.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -129,6 +133,10 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/postgres/0004_houses.sql"),
             ),
             ("risk", include_str!("../migrations/postgres/0005_risk.sql")),
+            (
+                "visit observations",
+                include_str!("../migrations/postgres/0006_observations.sql"),
+            ),
         ],
     };
     Migrator {

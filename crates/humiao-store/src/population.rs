@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, Utc};
 use humiao_core::fact::{Fact, FactKind};
 use humiao_core::linking::LinkRule;
-use humiao_core::policy::{Category, Decision};
+use humiao_core::policy::{Category, Decision, Observation};
 use humiao_core::{
     CitizenId, MentionRole, Person, PersonId, PersonName, RegionCode, RelationKind, Sex,
     SourceRecordId,
@@ -60,6 +60,8 @@ pub struct Population {
     pub categories: Vec<(PersonId, Category)>,
     /// Codes of rural villages (村), for 农村留守儿童.
     pub rural_villages: Vec<RegionCode>,
+    /// The directors' observations of visit-fed risk indicators, by child.
+    pub observations: Vec<(PersonId, Observation)>,
 }
 
 /// A mention that could not be linked, for the list the centre reviews.
@@ -353,7 +355,9 @@ impl Store {
             .map(category_from_row)
             .collect::<Result<Vec<_>>>()?;
         let rural_villages = self.rural_villages().await?;
+        let observations = self.observations_of(None).await?;
         Ok(Population {
+            observations,
             persons,
             relationships,
             facts,
@@ -372,6 +376,7 @@ impl Store {
             facts: Vec::new(),
             categories: Vec::new(),
             rural_villages: self.rural_villages().await?,
+            observations: self.observations_of(Some(children)).await?,
         };
         if children.is_empty() {
             return Ok(population);

@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use humiao_core::access::Actor;
+use humiao_core::policy::Observation;
 use humiao_core::PersonId;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{append, AuditEntry};
 use crate::children::push_scope;
-use crate::{get, now_text, Arg, Result, Sql, Store, StoreError};
+use crate::{get, now_text, parse_date, Arg, Result, Sql, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPhoto {
@@ -30,6 +31,18 @@ pub struct NewVisit {
     pub aspects: BTreeMap<String, String>,
     pub notes: String,
     pub photos: Vec<NewPhoto>,
+    /// What the director observed of the risk model's visit-fed indicators (only those
+    /// answered), dated `observed_on` — the visit's day by the application's clock (UTC+8).
+    pub observations: Vec<NewObservation>,
+    pub observed_on: chrono::NaiveDate,
+}
+
+/// One visit-fed risk indicator, seen or not seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewObservation {
+    pub model: String,
+    pub indicator: String,
+    pub present: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +117,20 @@ impl Store {
             .execute(&mut *tx.tx)
             .await?;
         }
+        let observed_on = crate::date_text(visit.observed_on);
+        for o in &visit.observations {
+            sqlx::query(
+                "INSERT INTO visit_observations (visit_id, model, indicator, present, \
+                 observed_on) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(visit_id)
+            .bind(o.model.clone())
+            .bind(o.indicator.clone())
+            .bind(i64::from(o.present))
+            .bind(observed_on.clone())
+            .execute(&mut *tx.tx)
+            .await?;
+        }
         if let Some(alert_id) = visit.alert_id {
             sqlx::query(
                 "UPDATE alerts SET status = 'closed', closed_at = $1, closed_by = $2 \
@@ -124,12 +151,13 @@ impl Store {
                 target_kind: "person".into(),
                 target_id: visit.person.0.to_string(),
                 detail: format!(
-                    "visit {visit_id}; alert {}; {} photo(s)",
+                    "visit {visit_id}; alert {}; {} photo(s); {} observation(s)",
                     visit
                         .alert_id
                         .map(|a| a.to_string())
                         .unwrap_or_else(|| "-".into()),
-                    visit.photos.len()
+                    visit.photos.len(),
+                    visit.observations.len()
                 ),
             },
         )
@@ -177,6 +205,47 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Visit observations of these children (all children when `None`), as the rules read
+    /// them.
+    pub async fn observations_of(
+        &self,
+        children: Option<&[PersonId]>,
+    ) -> Result<Vec<(PersonId, Observation)>> {
+        let filter = match children {
+            Some([]) => return Ok(Vec::new()),
+            // Integers we were given, so inlining them is safe.
+            Some(ids) => format!(
+                "WHERE v.person_id IN ({})",
+                ids.iter()
+                    .map(|p| p.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            None => String::new(),
+        };
+        sqlx::query(&format!(
+            "SELECT v.person_id, o.visit_id, o.model, o.indicator, o.present, o.observed_on \
+             FROM visit_observations o JOIN visits v ON v.id = o.visit_id {filter} \
+             ORDER BY v.person_id, o.observed_on, o.visit_id, o.model, o.indicator"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                PersonId(get(row, "person_id")?),
+                Observation {
+                    model: get(row, "model")?,
+                    indicator: get(row, "indicator")?,
+                    present: get::<i64>(row, "present")? != 0,
+                    observed_on: parse_date(&get::<String>(row, "observed_on")?)?,
+                    visit: get(row, "visit_id")?,
+                },
+            ))
+        })
+        .collect()
     }
 
     /// A photo, only if the child it shows is within the actor's jurisdiction.

@@ -559,6 +559,19 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
             content_type: "image/png".into(),
             bytes: vec![0x89, b'P', b'N', b'G', 1, 2, 3],
         }],
+        observations: vec![
+            humiao_store::NewObservation {
+                model: "general".into(),
+                indicator: "domestic_violence".into(),
+                present: false,
+            },
+            humiao_store::NewObservation {
+                model: "general".into(),
+                indicator: "mental_health_signs".into(),
+                present: true,
+            },
+        ],
+        observed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
     };
     assert!(matches!(
         store.record_visit(&director_a, &visit).await,
@@ -570,6 +583,27 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
     assert_eq!(visits[0].id, visit_id);
     assert_eq!(visits[0].aspects["家庭情况"], "祖母照料");
     assert_eq!(visits[0].latitude, Some(30.1));
+    // The observations, dated by the visit's day in China, for the rules.
+    let observed = store
+        .observations_of(Some(&[seeded.child_b]))
+        .await
+        .unwrap();
+    assert_eq!(observed.len(), 2);
+    assert!(observed.iter().all(|(p, o)| *p == seeded.child_b
+        && o.visit == visit_id
+        && o.observed_on == chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()));
+    assert!(observed
+        .iter()
+        .any(|(_, o)| o.indicator == "mental_health_signs" && o.present));
+    assert!(store
+        .observations_of(Some(&[seeded.child_a]))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.load_population().await.unwrap().observations,
+        observed
+    );
     let photo_id = visits[0].photo_ids[0];
     let photo = store.photo_in_scope(&director_b, photo_id).await.unwrap();
     assert_eq!(photo.bytes, visit.photos[0].bytes);

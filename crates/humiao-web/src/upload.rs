@@ -26,6 +26,9 @@ pub(crate) const ASPECTS: [&str; 6] = [
     "重点关注",
 ];
 
+/// Form fields `obs__<model>__<indicator>`: 是/否/未观察 for a visit-fed risk indicator.
+pub(crate) const OBSERVATION_PREFIX: &str = "obs__";
+
 #[derive(Debug, Default)]
 pub(crate) struct VisitUpload {
     pub latitude: Option<f64>,
@@ -35,6 +38,8 @@ pub(crate) struct VisitUpload {
     pub aspects: [String; 6],
     pub notes: String,
     pub photos: Vec<NewPhoto>,
+    /// Risk observations as sent: (field name without the `obs__` prefix, value).
+    pub observations: Vec<(String, String)>,
     /// What was wrong, in words for the director.
     pub errors: Vec<String>,
 }
@@ -159,6 +164,14 @@ pub(crate) async fn read_visit_form(mut multipart: Multipart) -> Result<VisitUpl
                     .filter(|v| v.is_finite() && *v >= 0.0)
             }
             "notes" => upload.notes = read_text(field).await?,
+            other if other.starts_with(OBSERVATION_PREFIX) => {
+                let key = other[OBSERVATION_PREFIX.len()..].to_string();
+                let value = read_text(field).await?;
+                // A pack has a few dozen such indicators; more fields are not ours.
+                if upload.observations.len() < 500 {
+                    upload.observations.push((key, value));
+                }
+            }
             other => {
                 let index = other
                     .strip_prefix("aspect_")

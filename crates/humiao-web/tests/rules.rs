@@ -244,3 +244,74 @@ async fn lists_show_the_risk_level_and_hide_categories_that_disclose_a_fact() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("无权按该类别查询"), "{}", page.body);
 }
+
+/// The visit form asks the pack's visit-fed risk indicators; what the director sees is stored
+/// with the visit and re-assesses the child at once: domestic violence (an urgent item) makes
+/// the child 极危 and alerts the director, and the centre's page names the visit.
+#[tokio::test]
+async fn what_a_visit_observes_feeds_the_risk_model_at_once() {
+    let app = TestApp::new().await;
+    let mut director = app.login("director_a").await;
+    let uri = format!("/m/alerts/{}/visit", app.alert_a);
+    let form = director.get(&uri).await;
+    assert!(form.body.contains("风险观察：综合风险"), "{}", form.body);
+    assert!(form
+        .body
+        .contains("name=\"obs__general__domestic_violence\""));
+    assert!(form.body.contains("家庭暴力或虐待记录"));
+    let csrf = attribute_after(&form.body, "name=\"csrf_token\"", "value").unwrap();
+
+    // An indicator the pack does not have is refused on the form, and nothing is saved.
+    let mut parts = visit_parts(&csrf, None);
+    parts.push(Part::Text("obs__general__no_such_thing", "yes".into()));
+    let page = director.post_multipart(&uri, &parts).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("不在当前规则包中"), "{}", page.body);
+    assert!(app.store.visits_of(app.child_a).await.unwrap().is_empty());
+
+    let mut parts = visit_parts(&csrf, None);
+    parts.push(Part::Text("obs__general__domestic_violence", "yes".into()));
+    parts.push(Part::Text("obs__general__mental_health_signs", "no".into()));
+    parts.push(Part::Text("obs__general__offending", String::new()));
+    let page = director.post_multipart(&uri, &parts).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+    let history = app.store.risk_history(app.child_a).await.unwrap();
+    assert_eq!(history.len(), 1, "re-assessed after the visit");
+    assert_eq!(history[0].level_label, "极危");
+    assert!(history[0].detail_json.contains("家庭暴力或虐待记录"));
+    let alerts = app
+        .store
+        .list_alerts(
+            &app.store
+                .user_by_username("director_a")
+                .await
+                .unwrap()
+                .unwrap()
+                .actor(),
+            &humiao_store::AlertFilter {
+                status: Some(humiao_core::alert::AlertStatus::Open),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let risk = alerts
+        .iter()
+        .find(|a| a.person_id == app.child_a && a.reason_code.starts_with("risk:"))
+        .expect("a risk alert for the child");
+    assert!(
+        risk.masked_message.contains("极危"),
+        "{}",
+        risk.masked_message
+    );
+
+    // The centre's page shows the level and names the visit behind the indicator.
+    let mut centre = app.login("centre").await;
+    let page = centre.get(&format!("/children/{}", app.child_a)).await;
+    let section = page.body.split("id=\"rule-assessment\"").nth(1).unwrap();
+    assert!(section.contains("极危"), "{section}");
+    assert!(section.contains("走访（记录#"), "{section}");
+    assert!(section.contains("发现：家庭暴力或虐待记录"), "{section}");
+}

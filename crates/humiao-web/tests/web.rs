@@ -281,6 +281,8 @@ async fn photos_of_children_outside_the_jurisdiction_are_not_found() {
                     content_type: "image/png".into(),
                     bytes: TINY_PNG.to_vec(),
                 }],
+                observations: Vec::new(),
+                observed_on: today(),
             },
         )
         .await

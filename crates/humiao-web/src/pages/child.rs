@@ -284,6 +284,13 @@ async fn rules_view(
     use humiao_core::policy::{ChildCase, ParentFacts};
     use humiao_core::RelationKind;
     let pack = humiao_pipeline::active_pack(state.store()).await?;
+    let observations: Vec<humiao_core::policy::Observation> = state
+        .store()
+        .observations_of(Some(&[person.id]))
+        .await?
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect();
     let CaseFacts {
         relatives,
         facts,
@@ -323,6 +330,7 @@ async fn rules_view(
         mother: mother.as_deref().map(|facts| ParentFacts { facts }),
         registered_rural: places.is_rural(person.hukou_region.as_ref()),
         household: person.household_no.as_ref().map(|_| &household[..]),
+        observations: &observations,
     };
     let out = pack.assess(&case, today);
     let reasons = |rs: &[humiao_core::policy::Reason]| -> Vec<ReasonView> {

@@ -7,14 +7,18 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use humiao_store::NewVisit;
+use humiao_core::alert::AlertParams;
+use humiao_rules::RulePack;
+use humiao_store::{NewObservation, NewVisit};
 
 use crate::error::AppError;
 use crate::extract::IdPath;
 use crate::pages::views::{AlertView, PlaceNames};
 use crate::render::{page, page_with_status, Base};
 use crate::session::{CurrentUser, Session};
-use crate::upload::{read_visit_form, VisitUpload, ASPECTS, MAX_PHOTOS, MAX_PHOTO_BYTES};
+use crate::upload::{
+    read_visit_form, VisitUpload, ASPECTS, MAX_PHOTOS, MAX_PHOTO_BYTES, OBSERVATION_PREFIX,
+};
 use crate::AppState;
 
 pub(crate) struct AspectField {
@@ -24,12 +28,91 @@ pub(crate) struct AspectField {
     pub value: String,
 }
 
+/// One visit-fed risk indicator of the active pack, asked as 有 / 无 / 未观察.
+pub(crate) struct ObservationField {
+    /// `obs__<model>__<indicator>`.
+    pub name: String,
+    pub label: String,
+    pub urgent: bool,
+    /// "yes", "no" or "" (not observed), as last sent.
+    pub value: String,
+}
+
+/// The visit-fed indicators of one risk model.
+pub(crate) struct ObservationGroup {
+    pub label: String,
+    pub fields: Vec<ObservationField>,
+}
+
+/// The questions the active pack's risk models ask of a visit, with the answers sent.
+fn observation_groups(pack: &RulePack, sent: &[(String, String)]) -> Vec<ObservationGroup> {
+    pack.risk
+        .iter()
+        .map(|model| ObservationGroup {
+            label: model.label.clone(),
+            fields: model
+                .indicators
+                .iter()
+                .filter(|i| i.from_visit)
+                .map(|i| {
+                    let key = format!("{}__{}", model.code, i.code);
+                    ObservationField {
+                        name: format!("{OBSERVATION_PREFIX}{key}"),
+                        label: i.label.clone(),
+                        urgent: i.urgent,
+                        value: sent
+                            .iter()
+                            .find(|(k, _)| *k == key)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        })
+        .filter(|g| !g.fields.is_empty())
+        .collect()
+}
+
+/// The answered observations, checked against the pack: an unknown indicator or a value other
+/// than yes / no / empty is an error for the director.
+fn parse_observations(
+    pack: &RulePack,
+    sent: &[(String, String)],
+) -> Result<Vec<NewObservation>, String> {
+    let mut out = Vec::new();
+    for (key, value) in sent {
+        let known = key.split_once("__").filter(|(model, code)| {
+            pack.risk.iter().any(|m| {
+                m.code == *model && m.indicators.iter().any(|i| i.code == *code && i.from_visit)
+            })
+        });
+        let Some((model, indicator)) = known else {
+            return Err(format!(
+                "风险观察项“{key}”不在当前规则包中，请刷新页面后重填。"
+            ));
+        };
+        let present = match value.as_str() {
+            "yes" => true,
+            "no" => false,
+            "" => continue,
+            _ => return Err(format!("风险观察项“{key}”的取值应为“有”“无”或“未观察”。")),
+        };
+        out.push(NewObservation {
+            model: model.to_string(),
+            indicator: indicator.to_string(),
+            present,
+        });
+    }
+    Ok(out)
+}
+
 #[derive(Template)]
 #[template(path = "visit_form.html")]
 struct VisitTemplate {
     base: Base,
     alert: AlertView,
     aspects: Vec<AspectField>,
+    observations: Vec<ObservationGroup>,
     notes: String,
     errors: Vec<String>,
     max_photos: usize,
@@ -39,6 +122,7 @@ struct VisitTemplate {
 fn render_form(
     session: &Session,
     alert: AlertView,
+    pack: &RulePack,
     upload: &VisitUpload,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -55,6 +139,7 @@ fn render_form(
                 value: value.clone(),
             })
             .collect(),
+        observations: observation_groups(pack, &upload.observations),
         notes: upload.notes.clone(),
         errors: upload.errors.clone(),
         max_photos: MAX_PHOTOS,
@@ -85,7 +170,14 @@ pub(crate) async fn form(
     IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
     let (_, view) = alert_view(&state, &session, id).await?;
-    render_form(&session, view, &VisitUpload::default(), StatusCode::OK)
+    let pack = humiao_pipeline::active_pack(state.store()).await?;
+    render_form(
+        &session,
+        view,
+        &pack,
+        &VisitUpload::default(),
+        StatusCode::OK,
+    )
 }
 
 pub(crate) async fn submit(
@@ -97,9 +189,14 @@ pub(crate) async fn submit(
     let (row, view) = alert_view(&state, &session, id).await?;
     let multipart = multipart
         .map_err(|_| AppError::BadRequest("走访表单须以 multipart/form-data 提交。".into()))?;
-    let upload = read_visit_form(multipart).await?;
+    let mut upload = read_visit_form(multipart).await?;
+    let pack = humiao_pipeline::active_pack(state.store()).await?;
+    let observations = parse_observations(&pack, &upload.observations).unwrap_or_else(|e| {
+        upload.errors.push(e);
+        Vec::new()
+    });
     if !upload.errors.is_empty() {
-        return render_form(&session, view, &upload, StatusCode::BAD_REQUEST);
+        return render_form(&session, view, &pack, &upload, StatusCode::BAD_REQUEST);
     }
     let visit = NewVisit {
         person: row.person_id,
@@ -111,8 +208,25 @@ pub(crate) async fn submit(
         aspects: upload.aspect_map(),
         notes: upload.notes.trim().to_string(),
         photos: upload.photos,
+        observations,
+        observed_on: state.today(),
     };
     let visit_id = state.store().record_visit(&session.actor, &visit).await?;
     tracing::info!(visit_id, alert_id = row.id, "visit recorded");
+    if !visit.observations.is_empty() {
+        // What the director saw changes the child's risk now, not at the next nightly run.
+        // The visit is saved either way; a failure here is caught up by that run.
+        if let Err(e) = humiao_pipeline::assess_children(
+            state.store(),
+            &[row.person_id],
+            state.today(),
+            &pack,
+            &AlertParams::default(),
+        )
+        .await
+        {
+            tracing::error!(visit_id, error = %e, "re-assessment after the visit failed");
+        }
+    }
     Ok(Redirect::to("/m/alerts?done=visit").into_response())
 }
