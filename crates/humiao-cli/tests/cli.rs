@@ -279,6 +279,22 @@ fn rule_packs_are_checked_tested_compared_activated_and_explained() {
     // The shipped case book passes on the shipped pack, with no database at all.
     let tested = humiao_ok(data, &["rules", "test"]);
     assert!(tested.contains("个案例通过，0 个失败"), "{tested}");
+    // The specialised models inside the binary, with their case book from the sources.
+    let book = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../humiao-rules/packs/specialised.cases.toml"
+    );
+    let tested = humiao_ok(
+        data,
+        &["rules", "test", "builtin:specialised", "--cases", book],
+    );
+    assert!(
+        tested.contains("specialised 2026.1：6 个案例通过，0 个失败"),
+        "{tested}"
+    );
+    let missing = humiao(data, &["rules", "check", "builtin:provincial"]);
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(stderr(&missing).contains("没有内置规则包“provincial”"));
 
     // A broken local pack: every problem with file, line and column; exit 65.
     let bad = data.join("bad.toml");

@@ -16,7 +16,9 @@
 //! A parent left out is unknown to the data; `father = []` is a known father with no facts.
 //! `household = [...]` gives facts of other members of the child's 户 (a grandparent's 低保);
 //! `household_known = false` makes the 户 unknown. `observations = { domestic_violence = true }`
-//! is what a visit on the case's date observed (indicator codes of the general risk model).
+//! is what a visit on the case's date observed (indicator codes of the general risk model;
+//! `"self_harm.low_mood"` for another model's). `expect_model_levels = { self_harm = "high" }`
+//! checks other models' levels.
 
 use std::collections::BTreeMap;
 
@@ -70,6 +72,9 @@ struct RawCase {
     /// The general risk model's score range [known, if every unknown held].
     #[serde(default)]
     expect_risk_score: Option<[u32; 2]>,
+    /// Other models' level codes by model code (`{ self_harm = "high" }`).
+    #[serde(default)]
+    expect_model_levels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -352,6 +357,20 @@ pub fn run(pack: &RulePack, file: &str, text: &str) -> Result<BookReport, PackEr
                     "风险评分应为 {lo}–{hi}，实际为 {}",
                     got.map_or("（无）".into(), |(a, b)| format!("{a}–{b}"))
                 ));
+            }
+        }
+        for (model, want) in &case.expect_model_levels {
+            let got = outcome
+                .risk
+                .iter()
+                .find(|r| &r.model(pack).code == model)
+                .map(|r| r.level_info(pack).code.clone());
+            match got {
+                None => failures.push(format!("规则包中没有风险模型 {model}")),
+                Some(got) if &got != want => {
+                    failures.push(format!("风险模型 {model} 的等级应为 {want}，实际为 {got}"))
+                }
+                Some(_) => {}
             }
         }
         cases.push(CaseResult {

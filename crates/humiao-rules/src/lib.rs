@@ -33,5 +33,20 @@ pub fn national() -> RulePack {
 /// The case book for the national pack: every rule and boundary.
 pub const NATIONAL_CASES: &str = include_str!("../packs/national.cases.toml");
 
+/// The specialised risk models (self-harm, sleep disorder, mental illness, offending), a pack
+/// over the national one, and their case book.
+pub const SPECIALISED_PACK: &str = include_str!("../packs/specialised.toml");
+pub const SPECIALISED_CASES: &str = include_str!("../packs/specialised.cases.toml");
+
+/// A pack shipped with Humiao by name (`national`, `specialised`): what `builtin:NAME` names
+/// where a pack file is expected, for machines that have the binary and not the sources.
+pub fn builtin_pack(name: &str) -> Option<&'static str> {
+    match name {
+        "national" => Some(NATIONAL_PACK),
+        "specialised" => Some(SPECIALISED_PACK),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -382,15 +382,16 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
             list: Vec::new(),
         })
         .collect();
-    // A later layer must extend the one before it.
+    // A later layer must extend one below it (a local pack and the specialised models may
+    // both extend the national one).
     for (i, raw) in raws.iter().enumerate().skip(1) {
         let base = &raws[i - 1].pack.name;
         match &raw.pack.extends {
-            Some(ext) if ext.get_ref() == base => {}
+            Some(ext) if raws[..i].iter().any(|r| &r.pack.name == ext.get_ref()) => {}
             Some(ext) => errors[i].at(
                 ext.span().start,
                 format!(
-                    "extends = \"{}\"，但它叠加在规则包“{base}”之上",
+                    "extends = \"{}\"，但它之下没有这个规则包（它叠加在“{base}”之上）",
                     ext.get_ref()
                 ),
             ),

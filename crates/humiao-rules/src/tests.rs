@@ -233,7 +233,8 @@ fn toml_errors_and_layering_mistakes_are_located() {
     ])
     .unwrap_err();
     assert!(
-        err.to_string().contains("叠加在规则包“national”之上"),
+        err.to_string()
+            .contains("它之下没有这个规则包（它叠加在“national”之上）"),
         "{err}"
     );
     let err = load(&[PackSource {
@@ -680,5 +681,63 @@ expect = []
     assert!(
         text.contains("b.toml:2") && text.contains("parent_dead_or_missing"),
         "{text}"
+    );
+}
+
+/// The shipped specialised models load over the national pack, next to a local pack that also
+/// extends the national one, and pass their case book.
+#[test]
+fn the_specialised_models_pass_their_case_book_beside_a_local_pack() {
+    let local = "[pack]\nname = \"huxian\"\nversion = \"1\"\nextends = \"national\"\n";
+    let pack = load(&[
+        national_source(),
+        PackSource {
+            file: "local.toml",
+            text: local,
+        },
+        PackSource {
+            file: "specialised.toml",
+            text: crate::SPECIALISED_PACK,
+        },
+    ])
+    .unwrap();
+    let codes: Vec<&str> = pack.risk.iter().map(|m| m.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "general",
+            "mental_illness",
+            "offending",
+            "self_harm",
+            "sleep"
+        ]
+    );
+    for model in &pack.risk {
+        let total: u32 = model.indicators.iter().map(|i| i.weight).sum();
+        assert_eq!(total, 100, "{}", model.code);
+    }
+    let report = casebook::run(&pack, "specialised.cases.toml", crate::SPECIALISED_CASES).unwrap();
+    let failed: Vec<String> = report
+        .cases
+        .iter()
+        .filter(|c| !c.failures.is_empty())
+        .map(|c| format!("line {} {}: {}", c.line, c.name, c.failures.join("; ")))
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert!(report.cases.len() >= 6);
+    // A layer must still extend something below it.
+    let stray = "[pack]\nname = \"x\"\nversion = \"1\"\nextends = \"provincial\"\n";
+    let errors = load(&[
+        national_source(),
+        PackSource {
+            file: "x.toml",
+            text: stray,
+        },
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        errors.contains("x.toml") && errors.contains("provincial"),
+        "{errors}"
     );
 }

@@ -15,12 +15,24 @@ use crate::args::{ExplainArgs, Global, RulesArgs, RulesSub};
 /// Exit code for invalid input files (EX_DATAERR).
 const INVALID: u8 = 65;
 
+/// Reads pack files; `builtin:specialised` (or `builtin:national`) names a pack shipped inside
+/// the binary.
 fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<PackFile>> {
     files
         .iter()
         .map(|path| {
+            let name = path.display().to_string();
+            if let Some(builtin) = name.strip_prefix("builtin:") {
+                let text = humiao_rules::builtin_pack(builtin).with_context(|| {
+                    format!("没有内置规则包“{builtin}”（可用：national、specialised）")
+                })?;
+                return Ok(PackFile {
+                    file: format!("{builtin}.toml"),
+                    text: text.into(),
+                });
+            }
             Ok(PackFile {
-                file: path.display().to_string(),
+                file: name,
                 text: std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?,
             })
