@@ -76,6 +76,8 @@ pub struct RiskLevelSummary {
     pub label: String,
     pub colour: String,
     pub assessed_on: NaiveDate,
+    /// Set by a person (the label is theirs) rather than by the model.
+    pub overridden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,7 +207,7 @@ impl Store {
         .await?;
         // Latest date first, most severe level first: the first row per child is the one shown.
         let risks = sqlx::query(&format!(
-            "SELECT person_id, assessed_on, level, level_label, colour FROM risk_assessments \
+            "SELECT person_id, model, assessed_on, level, level_label, colour FROM risk_assessments \
              WHERE person_id IN ({ids}) ORDER BY person_id, assessed_on DESC, level"
         ))
         .fetch_all(&self.pool)
@@ -224,18 +226,35 @@ impl Store {
             .enumerate()
             .map(|(i, s)| (s.person.id.0, i))
             .collect();
+        let overrides = self.latest_overrides(&ids).await?;
         for row in &risks {
             let id: i64 = get(row, "person_id")?;
+            let model: String = get(row, "model")?;
+            let computed: i64 = get(row, "level")?;
+            // A person's level holds while the model still gives the level it overrode.
+            let set_by_person = overrides
+                .iter()
+                .find(|o| o.person.0 == id && o.model == model && o.holds_at(computed));
             if let Some(s) = position
                 .get(&id)
                 .map(|&i| &mut out[i])
                 .filter(|s| s.risk.is_none())
             {
-                s.risk = Some(RiskLevelSummary {
-                    level: get(row, "level")?,
-                    label: get(row, "level_label")?,
-                    colour: get(row, "colour")?,
-                    assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
+                s.risk = Some(match set_by_person {
+                    Some(o) => RiskLevelSummary {
+                        level: o.level,
+                        label: o.level_label.clone(),
+                        colour: o.colour.clone(),
+                        assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
+                        overridden: true,
+                    },
+                    None => RiskLevelSummary {
+                        level: computed,
+                        label: get(row, "level_label")?,
+                        colour: get(row, "colour")?,
+                        assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
+                        overridden: false,
+                    },
                 });
             }
         }

@@ -43,7 +43,7 @@ pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecor
 pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
 pub use population::{AssessmentWrite, LinkWriter, NewPerson, Population, UnmatchedRow};
 pub use regions::RegionRow;
-pub use risk::RiskRow;
+pub use risk::{NewRiskOverride, RiskOverrideRow, RiskRow};
 pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
 pub use visits::{NewObservation, NewPhoto, NewVisit, PhotoRow, VisitRow};
@@ -91,7 +91,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 6] = match backend {
+    let files: [(&str, &'static str); 7] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -113,6 +113,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "visit observations",
                 include_str!("../migrations/sqlite/0006_observations.sql"),
+            ),
+            (
+                "risk overrides",
+                include_str!("../migrations/sqlite/0007_risk_overrides.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -136,6 +140,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "visit observations",
                 include_str!("../migrations/postgres/0006_observations.sql"),
+            ),
+            (
+                "risk overrides",
+                include_str!("../migrations/postgres/0007_risk_overrides.sql"),
             ),
         ],
     };

@@ -403,6 +403,7 @@ impl LinkWriter<'_> {
             ("alerts", "person_id"),
             ("visits", "person_id"),
             ("photos", "person_id"),
+            ("risk_overrides", "person_id"),
             ("facts", "person_id"),
             ("record_links", "person_id"),
         ] {
@@ -462,7 +463,8 @@ impl LinkWriter<'_> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM record_links WHERE person_id = $1) + \
              (SELECT COUNT(*) FROM alerts WHERE person_id = $1) + \
-             (SELECT COUNT(*) FROM visits WHERE person_id = $1) AS n",
+             (SELECT COUNT(*) FROM visits WHERE person_id = $1) + \
+             (SELECT COUNT(*) FROM risk_overrides WHERE person_id = $1) AS n",
         )
         .bind(id.0)
         .fetch_one(&mut *tx)

@@ -1,11 +1,13 @@
 //! Risk assessments (风险评估记录): one row per child, model and date, written with the
 //! categories by each assessment; the history feeds the dynamic rules.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
+use humiao_core::access::Actor;
 use humiao_core::PersonId;
 use sqlx::Any;
 
-use crate::{date_text, get, parse_date, Arg, Result, Sql, Store};
+use crate::audit::{append, AuditEntry};
+use crate::{date_text, get, now_text, parse_date, Arg, Result, Sql, Store};
 
 /// A child's risk under one model on one date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,5 +175,140 @@ impl Store {
             ))
         })
         .collect()
+    }
+}
+
+/// A level set by a person, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRiskOverride {
+    pub person: PersonId,
+    pub model: String,
+    /// The level the model gave (index, label) when it was overridden.
+    pub computed_level: i64,
+    pub computed_label: String,
+    pub level: i64,
+    pub level_label: String,
+    pub colour: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskOverrideRow {
+    pub id: i64,
+    pub person: PersonId,
+    pub model: String,
+    pub computed_level: i64,
+    pub computed_label: String,
+    pub level: i64,
+    pub level_label: String,
+    pub colour: String,
+    pub reason: String,
+    pub username: String,
+    pub created_at: String,
+}
+
+impl RiskOverrideRow {
+    /// Whether it still holds: the model gives the level it overrode.
+    pub fn holds_at(&self, computed_level: i64) -> bool {
+        self.computed_level == computed_level
+    }
+}
+
+const OVERRIDE_COLUMNS: &str = "id, person_id, model, computed_level, computed_label, level, \
+                                level_label, colour, reason, username, created_at";
+
+fn override_of(row: &sqlx::any::AnyRow) -> Result<RiskOverrideRow> {
+    Ok(RiskOverrideRow {
+        id: get(row, "id")?,
+        person: PersonId(get(row, "person_id")?),
+        model: get(row, "model")?,
+        computed_level: get(row, "computed_level")?,
+        computed_label: get(row, "computed_label")?,
+        level: get(row, "level")?,
+        level_label: get(row, "level_label")?,
+        colour: get(row, "colour")?,
+        reason: get(row, "reason")?,
+        username: get(row, "username")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+impl Store {
+    /// Records a level set by `actor` for a child in their jurisdiction, audited in the same
+    /// transaction. Returns the override's id.
+    pub async fn override_risk(&self, actor: &Actor, o: &NewRiskOverride) -> Result<i64> {
+        self.person_in_scope(actor, o.person).await?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO risk_overrides (person_id, model, computed_level, computed_label, \
+             level, level_label, colour, reason, user_id, username, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(o.person.0)
+        .bind(o.model.clone())
+        .bind(o.computed_level)
+        .bind(o.computed_label.clone())
+        .bind(o.level)
+        .bind(o.level_label.clone())
+        .bind(o.colour.clone())
+        .bind(o.reason.clone())
+        .bind(actor.user_id)
+        .bind(actor.username.clone())
+        .bind(now_text(Utc::now()))
+        .fetch_one(&mut *tx.tx)
+        .await?;
+        let id: i64 = get(&row, "id")?;
+        append(
+            &mut tx.tx,
+            &AuditEntry {
+                user_id: Some(actor.user_id),
+                username: actor.username.clone(),
+                action: "risk.override".into(),
+                target_kind: "person".into(),
+                target_id: o.person.0.to_string(),
+                detail: format!(
+                    "{}: {} → {}; {}",
+                    o.model, o.computed_label, o.level_label, o.reason
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A child's overrides, newest first.
+    pub async fn risk_overrides_of(&self, person: PersonId) -> Result<Vec<RiskOverrideRow>> {
+        sqlx::query(&format!(
+            "SELECT {OVERRIDE_COLUMNS} FROM risk_overrides WHERE person_id = $1 \
+             ORDER BY id DESC"
+        ))
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(override_of)
+        .collect()
+    }
+
+    /// The newest override per child and model among these children.
+    pub(crate) async fn latest_overrides(&self, ids: &str) -> Result<Vec<RiskOverrideRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {OVERRIDE_COLUMNS} FROM risk_overrides WHERE person_id IN ({ids}) \
+             ORDER BY person_id, model, id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<RiskOverrideRow> = Vec::new();
+        for row in &rows {
+            let o = override_of(row)?;
+            if out
+                .last()
+                .is_none_or(|l| (l.person, &l.model) != (o.person, &o.model))
+            {
+                out.push(o);
+            }
+        }
+        Ok(out)
     }
 }

@@ -600,6 +600,26 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
         .await
         .unwrap()
         .is_empty());
+    // A level set by the director with a reason: kept, audited, and only in scope.
+    let set = humiao_store::NewRiskOverride {
+        person: seeded.child_b,
+        model: "general".into(),
+        computed_level: 3,
+        computed_label: "低危".into(),
+        level: 1,
+        level_label: "高危".into(),
+        colour: "red".into(),
+        reason: "母亲长期不在家".into(),
+    };
+    assert!(matches!(
+        store.override_risk(&director_a, &set).await,
+        Err(StoreError::NotFound)
+    ));
+    store.override_risk(&director_b, &set).await.unwrap();
+    let overrides = store.risk_overrides_of(seeded.child_b).await.unwrap();
+    assert_eq!(overrides.len(), 1);
+    assert_eq!(overrides[0].username, director_b.username);
+    assert!(overrides[0].holds_at(3) && !overrides[0].holds_at(2));
     assert_eq!(
         store.load_population().await.unwrap().observations,
         observed
@@ -629,8 +649,10 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
         .audit_log(Some(("person", &seeded.child_b.0.to_string())), 10, 0)
         .await
         .unwrap();
-    assert_eq!(audit[0].action, "visit.record");
-    assert_eq!(audit[0].user_id, Some(director_b.user_id));
+    // Newest first: the override, then the visit.
+    assert_eq!(audit[0].action, "risk.override");
+    assert_eq!(audit[1].action, "visit.record");
+    assert_eq!(audit[1].user_id, Some(director_b.user_id));
     // A visit naming another child's alert is refused.
     visit.person = seeded.child_b;
     visit.alert_id = Some(mine[0].id);

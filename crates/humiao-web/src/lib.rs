@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
     let child_work = Router::new()
         .route("/children", get(child::search))
         .route("/children/{id}", get(child::show))
+        .route("/children/{id}/risk-override", post(risk_override::submit))
         .route("/photos/{id}", get(child::photo));
     let centre = Router::new()
         .route("/centre", get(centre::dashboard))

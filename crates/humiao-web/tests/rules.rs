@@ -315,3 +315,129 @@ async fn what_a_visit_observes_feeds_the_risk_model_at_once() {
     assert!(section.contains("走访（记录#"), "{section}");
     assert!(section.contains("发现：家庭暴力或虐待记录"), "{section}");
 }
+
+/// A director (or the centre) sets a child's level with a reason; it is kept, audited and shown
+/// in lists until the model's own level changes. Stations cannot, nor directors elsewhere.
+#[tokio::test]
+async fn a_director_overrides_a_level_with_a_reason_until_the_model_changes() {
+    let app = TestApp::new().await;
+    father_in_custody(&app).await;
+    let params = humiao_core::alert::AlertParams::default();
+    humiao_pipeline::assess_all(&app.store, today(), &humiao_rules::national(), &params)
+        .await
+        .unwrap();
+    let computed = app.store.risk_history(app.child_a).await.unwrap()[0]
+        .level_label
+        .clone();
+    let page_uri = format!("/children/{}", app.child_a);
+    let post_uri = format!("/children/{}/risk-override", app.child_a);
+
+    let mut director = app.login("director_a").await;
+    let page = director.get(&page_uri).await;
+    assert!(page.body.contains("id=\"risk-override\""), "{}", page.body);
+    let csrf = director.csrf().await;
+    // A reason is required.
+    let refused = director
+        .post_form(
+            &post_uri,
+            &[
+                ("csrf_token", &csrf),
+                ("model", "general"),
+                ("level", "high"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let done = director
+        .post_form(
+            &post_uri,
+            &[
+                ("csrf_token", &csrf),
+                ("model", "general"),
+                ("level", "high"),
+                ("reason", "走访发现母亲长期不在家，儿童独自生活"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = director.get(&page_uri).await;
+    let section = page.body.split("id=\"risk-override\"").nth(1).unwrap();
+    let section = section.split("</section>").next().unwrap();
+    assert!(section.contains("人工调整为"), "{section}");
+    assert!(
+        section.contains("id=\"effective-level\">高危<"),
+        "{section}"
+    );
+    assert!(
+        section.contains("儿童独自生活") && section.contains(&computed),
+        "{section}"
+    );
+    let list = director.get("/m/children").await;
+    assert!(list.body.contains("高危（人工）"), "{}", list.body);
+    let audit = app
+        .store
+        .audit_log(Some(("person", &app.child_a.0.to_string())), 20, 0)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|r| r.action == "risk.override"
+        && r.username == "director_a"
+        && r.detail.contains("儿童独自生活")));
+
+    // Stations may look but not set; a director elsewhere does not see the child at all.
+    let mut station = app.login("station_a").await;
+    let csrf_s = station.csrf().await;
+    let form = [
+        ("csrf_token", csrf_s.as_str()),
+        ("model", "general"),
+        ("level", "low"),
+        ("reason", "不同意"),
+    ];
+    assert_eq!(
+        station.post_form(&post_uri, &form).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(!station
+        .get(&page_uri)
+        .await
+        .body
+        .contains("id=\"risk-override\""));
+    let mut other = app.login("director_b").await;
+    let csrf_b = other.csrf().await;
+    let form = [
+        ("csrf_token", csrf_b.as_str()),
+        ("model", "general"),
+        ("level", "low"),
+        ("reason", "不同意调整"),
+    ];
+    assert_eq!(
+        other.post_form(&post_uri, &form).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The model's level changes (a county rating more strictly): the override lapses, and is
+    // kept in the history.
+    let strict = humiao_pipeline::StoredPack::over_national(vec![humiao_pipeline::PackFile {
+        file: "strict.toml".into(),
+        text: "[pack]\nname = \"strict\"\nversion = \"1\"\nextends = \"national\"\n\n\
+               [risk.general]\nlevels = [\n  { code = \"extreme\", label = \"极危\", min = 90, colour = \"red\" },\n\
+               { code = \"high\", label = \"高危\", min = 1, colour = \"red\" },\n\
+               { code = \"low\", label = \"低危\", min = 0, colour = \"green\" },\n]\n"
+            .into(),
+    }])
+    .compile()
+    .unwrap();
+    humiao_pipeline::assess_all(
+        &app.store,
+        today() + chrono::Duration::days(1),
+        &strict,
+        &params,
+    )
+    .await
+    .unwrap();
+    let list = director.get("/m/children").await;
+    assert!(!list.body.contains("（人工）"), "{}", list.body);
+    let page = director.get(&page_uri).await;
+    assert!(page.body.contains("已失效"), "{}", page.body);
+    assert!(!page.body.contains("id=\"effective-level\""));
+}

@@ -154,6 +154,8 @@ struct ChildTemplate {
     person_events: Vec<PersonEventView>,
     /// 未保中心 only: today's evaluation with the rule pack in force.
     rules: Option<RulesView>,
+    /// Directors and the centre: the risk level, and setting it with a reason.
+    risk_override: Option<super::risk_override::OverrideSection>,
 }
 
 /// Today's evaluation of the child with the rule pack in force: entitlements, what cannot be
@@ -654,6 +656,7 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
         houses,
         household,
         rules,
+        risk_override: super::risk_override::section(state, actor, &person).await?,
         relatives: relatives
             .iter()
             .filter_map(|r| {

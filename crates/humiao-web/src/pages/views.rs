@@ -220,10 +220,14 @@ impl ChildRowView {
             place: places.opt_name(p.residence_grid.as_ref()),
             badges: badges(&summary.categories, reasons),
             open_alerts: summary.open_alerts,
-            risk: summary
-                .risk
-                .as_ref()
-                .map(|r| (r.label.clone(), r.colour.clone(), r.level)),
+            risk: summary.risk.as_ref().map(|r| {
+                let label = if r.overridden {
+                    format!("{}（人工）", r.label)
+                } else {
+                    r.label.clone()
+                };
+                (label, r.colour.clone(), r.level)
+            }),
         }
     }
 }
