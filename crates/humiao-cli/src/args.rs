@@ -68,6 +68,8 @@ pub enum Command {
     Migrate,
     /// Manage users.
     User(UserArgs),
+    /// Departments' API keys for pushing events (POST /api/v1/events).
+    Apikey(ApikeyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +222,32 @@ pub struct ExplainArgs {
     /// Assessment date (YYYY-MM-DD). Default: today (UTC+8).
     #[arg(long)]
     pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApikeyArgs {
+    #[command(subcommand)]
+    pub sub: ApikeySub,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeySub {
+    /// Create a key for a department; it is printed once and only its hash is kept.
+    Add {
+        /// police, education, civil_affairs, justice, court, disability, health (or 公安 …)
+        #[arg(long)]
+        department: String,
+        /// What the key is for (which system pushes with it).
+        #[arg(long)]
+        label: String,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key at once.
+    Revoke {
+        /// The id `humiao apikey list` shows.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(&cli.global, args).await,
             Command::Migrate => commands::migrate::run(&cli.global).await,
             Command::User(args) => commands::user::run(&cli.global, args).await,
+            Command::Apikey(args) => commands::apikey::run(&cli.global, args).await,
         }
     });
     match result {

@@ -413,3 +413,85 @@ fn de_facto_child(data_dir: &std::path::Path) -> i64 {
         children[0].person.id.0
     })
 }
+
+/// A department's key from the command line, events over real HTTP to `humiao serve`, and the
+/// key revoked: the next push is refused.
+#[test]
+fn a_department_pushes_events_with_a_key_until_it_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    humiao_ok(data, &["migrate"]);
+    let refused = humiao(
+        data,
+        &["apikey", "add", "--department", "mars", "--label", "x"],
+    );
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        stderr(&refused).contains("没有部门“mars”"),
+        "{}",
+        stderr(&refused)
+    );
+    let added = humiao_ok(
+        data,
+        &[
+            "apikey",
+            "add",
+            "--department",
+            "公安",
+            "--label",
+            "公安推送",
+        ],
+    );
+    let key = added
+        .lines()
+        .find(|l| l.starts_with("hmk_"))
+        .expect("the key is printed once")
+        .trim()
+        .to_string();
+    let listed = humiao_ok(data, &["apikey", "list"]);
+    assert!(
+        listed.contains("公安推送") && listed.contains("有效"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&key), "the key itself is never listed");
+
+    let (_server, base) = support::cli::serve(data);
+    let url = format!("{base}/api/v1/events");
+    let event = serde_json::json!({
+        "event_id": "GA-2026-1",
+        "kind": "detention",
+        "occurred_on": "2026-11-20",
+        "subject": { "name": "王强", "birth_date": "1986-02-03" },
+        "until": "2027-05-19"
+    });
+    let push = |key: &str| -> (u16, serde_json::Value) {
+        match ureq::post(&url)
+            .set("Authorization", &format!("Bearer {key}"))
+            .send_json(event.clone())
+        {
+            Ok(r) => (r.status(), r.into_json().unwrap()),
+            Err(ureq::Error::Status(code, r)) => {
+                (code, r.into_json().unwrap_or(serde_json::Value::Null))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (status, first) = push(&key);
+    assert_eq!(status, 202, "{first}");
+    let (status, again) = push(&key);
+    assert_eq!(status, 200);
+    assert_eq!(again["status"], "duplicate");
+    assert_eq!(again["id"], first["id"]);
+
+    let id = listed
+        .split_whitespace()
+        .next()
+        .and_then(|t| t.strip_prefix('#'))
+        .unwrap()
+        .to_string();
+    let revoked = humiao_ok(data, &["apikey", "revoke", &id]);
+    assert!(revoked.contains("已吊销"), "{revoked}");
+    assert_eq!(push(&key).0, 401);
+    let twice = humiao(data, &["apikey", "revoke", &id]);
+    assert_eq!(twice.status.code(), Some(1));
+}

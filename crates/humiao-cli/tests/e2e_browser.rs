@@ -4,15 +4,13 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use humiao_core::access::{Actor, Role};
 use humiao_core::alert::AlertStatus;
 use humiao_core::RegionCode;
 use humiao_store::{AlertFilter, Store};
-use support::cli::{small_demo, AS_OF};
+use support::cli::{serve, small_demo};
 use support::webdriver::{Browser, BrowserOptions};
 
 /// A 1×1 PNG.
@@ -23,48 +21,6 @@ const PNG: &[u8] = &[
     0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
     0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data_dir: &std::path::Path) -> (Server, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_humiao"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--today",
-            AS_OF,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("humiao serve starts");
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if ureq::get(&format!("{base}/healthz")).call().is_ok() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "server did not become healthy");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (server, base)
-}
 
 /// An open alert of the demo county and the username of the director of its grid.
 fn open_alert(data_dir: &std::path::Path) -> (i64, String) {

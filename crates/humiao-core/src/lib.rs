@@ -14,6 +14,7 @@ pub use records::{Department, DepartmentRecord, Mention, MentionRole, RecordKind
 pub use region::{Region, RegionCode, RegionLevel};
 pub mod access;
 pub mod alert;
+pub mod event;
 pub mod fact;
 pub mod golden;
 pub mod linking;

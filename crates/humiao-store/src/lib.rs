@@ -22,6 +22,7 @@ mod alerts;
 mod audit;
 mod children;
 mod dashboard;
+mod events;
 mod houses;
 mod imports;
 mod linkstate;
@@ -38,6 +39,7 @@ pub use children::{
     CategoryRow, ChildFilter, ChildSummary, FactRow, LinkedRecordRow, RelativeRow, RiskLevelSummary,
 };
 pub use dashboard::{CountRow, Dashboard};
+pub use events::{ApiKeyAuth, ApiKeyRow, EventReceipt, EventRow};
 pub use houses::{HouseCounts, HouseRelation, HouseRow, PersonHouse, ResidentRow};
 pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecord, QuarantineRow};
 pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
@@ -91,7 +93,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 7] = match backend {
+    let files: [(&str, &'static str); 8] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -117,6 +119,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "risk overrides",
                 include_str!("../migrations/sqlite/0007_risk_overrides.sql"),
+            ),
+            (
+                "events",
+                include_str!("../migrations/sqlite/0008_events.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -144,6 +150,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "risk overrides",
                 include_str!("../migrations/postgres/0007_risk_overrides.sql"),
+            ),
+            (
+                "events",
+                include_str!("../migrations/postgres/0008_events.sql"),
             ),
         ],
     };

@@ -1118,3 +1118,74 @@ async fn risk_rows_are_kept_per_day_and_follow_merges(store: &Store) {
 }
 
 storage_test!(risk, risk_rows_are_kept_per_day_and_follow_merges);
+
+async fn events_are_stored_once_and_keys_revoked(store: &Store) {
+    use humiao_store::EventReceipt;
+    let (id, key) = store
+        .create_api_key(humiao_core::Department::Police, "公安推送", "cli:tester")
+        .await
+        .unwrap();
+    assert!(key.starts_with("hmk_") && key.len() == 4 + 64);
+    let listed = store.api_keys().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(key.starts_with(&listed[0].key_prefix));
+    assert_eq!(listed[0].revoked_at, None);
+    // Only the hash is kept: the key itself appears nowhere in the database's rows.
+    assert!(!format!("{listed:?}").contains(&key));
+
+    let auth = store.authenticate_api_key(&key).await.unwrap().unwrap();
+    assert_eq!(
+        (auth.id, auth.department),
+        (id, humiao_core::Department::Police)
+    );
+    assert_eq!(store.authenticate_api_key("hmk_wrong").await.unwrap(), None);
+    assert_eq!(store.authenticate_api_key("").await.unwrap(), None);
+
+    let first = store
+        .accept_event(&auth, "GA-1", "death", "{\"event_id\":\"GA-1\"}")
+        .await
+        .unwrap();
+    let EventReceipt::Accepted(first_id) = first else {
+        panic!("{first:?}");
+    };
+    assert_eq!(
+        store
+            .accept_event(&auth, "GA-1", "death", "{\"event_id\":\"GA-1\"}")
+            .await
+            .unwrap(),
+        EventReceipt::Duplicate(first_id)
+    );
+    let refused = store
+        .refuse_event(&auth, Some("GA-2"), "{bad", "[{\"field\":\"$\"}]")
+        .await
+        .unwrap();
+    // A refused ID may come again, well-formed, and be accepted.
+    assert!(matches!(
+        store
+            .accept_event(&auth, "GA-2", "death", "{}")
+            .await
+            .unwrap(),
+        EventReceipt::Accepted(_)
+    ));
+    let kept = store.events(Some("refused"), 10).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].id, refused);
+    assert_eq!(kept[0].body, "{bad");
+    assert_eq!(store.events(Some("accepted"), 10).await.unwrap().len(), 2);
+
+    store.revoke_api_key(id, "cli:tester").await.unwrap();
+    assert_eq!(store.authenticate_api_key(&key).await.unwrap(), None);
+    assert!(matches!(
+        store.revoke_api_key(id, "cli:tester").await,
+        Err(StoreError::NotFound)
+    ));
+    let audit = store
+        .audit_log(Some(("api_key", &id.to_string())), 10, 0)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["apikey.revoke", "apikey.create"]);
+    assert_eq!(store.verify_audit_chain().await.unwrap().first_broken, None);
+}
+
+storage_test!(events, events_are_stored_once_and_keys_revoked);

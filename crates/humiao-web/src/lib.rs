@@ -21,6 +21,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+mod api;
 mod assets;
 mod auth;
 mod error;
@@ -150,6 +151,8 @@ pub fn router(state: AppState) -> Router {
         .merge(guarded(allowed::ANY, any_user))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/healthz", get(health::healthz))
+        .route("/api/v1/events", post(api::post_event))
+        .route("/api/openapi.json", get(api::openapi))
         .route("/assets/{*path}", get(assets::serve))
         .fallback(|| async { error::AppError::NotFound })
         // Innermost first: the session layer (identity + CSRF) sees every request.

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what they share: opening the database and "today".
 
+pub mod apikey;
 pub mod assess;
 pub mod demo;
 pub mod import;

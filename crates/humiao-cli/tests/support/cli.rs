@@ -1,7 +1,9 @@
 //! Running the real `humiao` binary from tests.
 
+use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub const AS_OF: &str = "2026-11-22";
 
@@ -49,4 +51,49 @@ pub fn small_demo(data_dir: &Path, children: usize) -> String {
             AS_OF,
         ],
     )
+}
+
+/// A `humiao serve` process, stopped when dropped.
+pub struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves `data_dir` on a free loopback port with "today" = [`AS_OF`]; returns the base URL
+/// once `/healthz` answers.
+pub fn serve(data_dir: &std::path::Path) -> (Server, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_humiao"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--today",
+            AS_OF,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("humiao serve starts");
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if ureq::get(&format!("{base}/healthz")).call().is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not become healthy");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (server, base)
 }

@@ -1,0 +1,157 @@
+//! The departments' event API: key authentication (missing, wrong, revoked), events stored
+//! before they are acknowledged, duplicates by event ID, malformed events refused with their
+//! problems and kept, and the OpenAPI description.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+use support::*;
+
+async fn post_event(app: &TestApp, key: Option<&str>, body: &str) -> (StatusCode, Value) {
+    let mut browser = app.browser();
+    let mut req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/events")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(key) = key {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let page = browser
+        .send(req.body(Body::from(body.to_string())).unwrap())
+        .await;
+    let value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
+    (page.status, value)
+}
+
+fn death(event_id: &str) -> String {
+    json!({
+        "event_id": event_id,
+        "kind": "death",
+        "occurred_on": "2026-11-20",
+        "subject": { "citizen_id": "11010519491231002X", "name": "李梅" },
+        "details": "因病去世"
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn keys_are_required_checked_and_revocable() {
+    let app = TestApp::new().await;
+    let (status, body) = post_event(&app, None, &death("GA-1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
+    let (status, body) = post_event(&app, Some("hmk_not_a_key"), &death("GA-1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "API 密钥无效或已吊销");
+
+    let (id, key) = app
+        .store
+        .create_api_key(humiao_core::Department::Police, "公安推送", "test")
+        .await
+        .unwrap();
+    let (status, _) = post_event(&app, Some(&key), &death("GA-1")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.store.revoke_api_key(id, "test").await.unwrap();
+    let (status, _) = post_event(&app, Some(&key), &death("GA-2")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Nothing was stored for refused keys.
+    assert_eq!(app.store.events(None, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn events_are_stored_once_and_malformed_ones_kept_with_their_problems() {
+    let app = TestApp::new().await;
+    let (_, key) = app
+        .store
+        .create_api_key(humiao_core::Department::Justice, "司法推送", "test")
+        .await
+        .unwrap();
+    let (status, first) = post_event(&app, Some(&key), &death("SF-1")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{first}");
+    assert_eq!(first["status"], "accepted");
+    // The same event again (a retry, a replay): acknowledged, not stored twice.
+    let (status, again) = post_event(&app, Some(&key), &death("SF-1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["status"], "duplicate");
+    assert_eq!(again["id"], first["id"]);
+
+    let (status, refused) = post_event(&app, Some(&key), "{\"event_id\": \"SF-2\",").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["problems"][0]["field"], "$");
+    let bad = json!({
+        "event_id": "SF-3",
+        "kind": "arrest",
+        "occurred_on": "2026-02-30",
+        "subject": { "citizen_id": "110105194912310021" }
+    })
+    .to_string();
+    let (status, refused) = post_event(&app, Some(&key), &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = refused["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["kind", "occurred_on", "subject.citizen_id"],
+        "{refused}"
+    );
+
+    let kept = app.store.events(Some("refused"), 10).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0].body, bad);
+    assert_eq!(kept[0].event_id.as_deref(), Some("SF-3"));
+    assert!(kept[0]
+        .problems_json
+        .as_deref()
+        .unwrap()
+        .contains("occurred_on"));
+    let accepted = app.store.events(Some("accepted"), 10).await.unwrap();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].department, "justice");
+    assert_eq!(accepted[0].kind.as_deref(), Some("death"));
+
+    // Too large is refused before anything is read into the store.
+    let huge = format!("{{\"details\": \"{}\"}}", "x".repeat(70 * 1024));
+    let (status, _) = post_event(&app, Some(&key), &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_signed_in_browser_is_no_key_and_the_api_is_described() {
+    let app = TestApp::new().await;
+    // A centre user's session cookie does not open the API.
+    let mut centre = app.login("centre").await;
+    let req = centre
+        .request("POST", "/api/v1/events")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(death("X-1")))
+        .unwrap();
+    let page = centre.send(req).await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+
+    let page = app.browser().get("/api/openapi.json").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let kinds = &doc["components"]["schemas"]["Event"]["properties"]["kind"]["enum"];
+    let kinds: Vec<&str> = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let ours: Vec<&str> = humiao_core::event::EventKind::ALL
+        .iter()
+        .map(|k| k.code())
+        .collect();
+    assert_eq!(
+        kinds, ours,
+        "the description lists exactly the kinds the server reads"
+    );
+    assert!(doc["paths"]["/api/v1/events"]["post"]["responses"]["422"].is_object());
+}
