@@ -14,6 +14,7 @@ mod import;
 mod link;
 mod rules;
 mod survivorship;
+mod visit_plan;
 
 pub use assess::{assess_all, assess_children, AssessReport};
 pub use fairness::{fairness_report, FairnessReport, GroupRow, IndicatorRate};
@@ -30,6 +31,7 @@ pub use rules::{
 pub use survivorship::{
     parse_survivorship, save_survivorship, saved_survivorship, SurvivorshipError, SURVIVORSHIP_KEY,
 };
+pub use visit_plan::{visit_plan, PlanItem, VisitFrequency};
 
 /// Errors of a pipeline stage that stop it (bad rows never do: they are quarantined).
 #[derive(Debug, thiserror::Error)]

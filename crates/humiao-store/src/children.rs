@@ -71,6 +71,8 @@ pub struct ChildSummary {
 /// A risk level as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskLevelSummary {
+    /// The risk model's code.
+    pub model: String,
     /// Index into the model's levels, 0 the most severe.
     pub level: i64,
     pub label: String,
@@ -242,6 +244,7 @@ impl Store {
             {
                 s.risk = Some(match set_by_person {
                     Some(o) => RiskLevelSummary {
+                        model: model.clone(),
                         level: o.level,
                         label: o.level_label.clone(),
                         colour: o.colour.clone(),
@@ -249,6 +252,7 @@ impl Store {
                         overridden: true,
                     },
                     None => RiskLevelSummary {
+                        model: model.clone(),
                         level: computed,
                         label: get(row, "level_label")?,
                         colour: get(row, "colour")?,

@@ -248,6 +248,28 @@ impl Store {
         .collect()
     }
 
+    /// Each child's latest visit time (UTC text) among these children.
+    pub async fn last_visits(&self, children: &[PersonId]) -> Result<Vec<(PersonId, String)>> {
+        if children.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integers we were given, so inlining them is safe.
+        let ids = children
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query(&format!(
+            "SELECT person_id, MAX(visited_at) AS last FROM visits WHERE person_id IN ({ids}) \
+             GROUP BY person_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((PersonId(get(row, "person_id")?), get(row, "last")?)))
+        .collect()
+    }
+
     /// A photo, only if the child it shows is within the actor's jurisdiction.
     pub async fn photo_in_scope(&self, actor: &Actor, id: i64) -> Result<PhotoRow> {
         let mut sql = Sql::new(

@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
     let director = Router::new()
         .route("/m/alerts", get(director::alerts))
         .route("/m/children", get(director::children))
+        .route("/m/plan", get(plan::director_plan))
         .route("/m/alerts/{id}/visit", get(visit::form).post(visit::submit));
     let child_work = Router::new()
         .route("/children", get(child::search))
@@ -122,7 +123,8 @@ pub fn router(state: AppState) -> Router {
         .route("/photos/{id}", get(child::photo));
     let centre = Router::new()
         .route("/centre", get(centre::dashboard))
-        .route("/centre/alerts", get(centre::alerts));
+        .route("/centre/alerts", get(centre::alerts))
+        .route("/centre/visits", get(plan::supervision));
     let imports = Router::new()
         .route("/imports", get(imports::batches))
         .route("/imports/{id}", get(imports::batch));

@@ -48,17 +48,20 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::ChildDirector => &[
             ("/m/alerts", "我的预警"),
+            ("/m/plan", "走访计划"),
             ("/m/children", "我的儿童"),
             ("/children", "查询"),
         ],
         Role::StationStaff => &[
             ("/centre", "总览"),
             ("/centre/alerts", "预警"),
+            ("/centre/visits", "走访督导"),
             ("/children", "儿童查询"),
         ],
         Role::CentreStaff => &[
             ("/centre", "总览"),
             ("/centre/alerts", "预警"),
+            ("/centre/visits", "走访督导"),
             ("/children", "儿童查询"),
             ("/imports", "数据导入"),
             (REVIEW_PATH, "待核对"),

@@ -441,3 +441,98 @@ async fn a_director_overrides_a_level_with_a_reason_until_the_model_changes() {
     assert!(page.body.contains("已失效"), "{}", page.body);
     assert!(!page.body.contains("id=\"effective-level\""));
 }
+
+/// The director's visit plan follows the pack's frequencies (高危: every 30 days) and the last
+/// visit; the station's supervision counts overdue visits per grid without naming children.
+#[tokio::test]
+async fn visit_plans_follow_the_frequencies_and_supervision_counts_overdue_visits() {
+    let app = TestApp::new().await;
+    father_in_custody(&app).await;
+    humiao_pipeline::assess_all(
+        &app.store,
+        today(),
+        &humiao_rules::national(),
+        &humiao_core::alert::AlertParams::default(),
+    )
+    .await
+    .unwrap();
+    let director = app
+        .store
+        .user_by_username("director_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .actor();
+    let computed = app.store.risk_history(app.child_a).await.unwrap()[0].clone();
+    app.store
+        .override_risk(
+            &director,
+            &humiao_store::NewRiskOverride {
+                person: app.child_a,
+                model: "general".into(),
+                computed_level: computed.level,
+                computed_label: computed.level_label.clone(),
+                level: 1,
+                level_label: "高危".into(),
+                colour: "red".into(),
+                reason: "父亲入狱后无人照看".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // Last visited 40 days ago: 10 days overdue at one visit every 30 days.
+    let visited = today() - chrono::Duration::days(40);
+    app.store
+        .record_visit(
+            &director,
+            &humiao_store::NewVisit {
+                person: app.child_a,
+                alert_id: None,
+                visited_at: visited.and_hms_opt(2, 0, 0).unwrap().and_utc(),
+                latitude: None,
+                longitude: None,
+                accuracy_m: None,
+                aspects: Default::default(),
+                notes: String::new(),
+                photos: Vec::new(),
+                observations: Vec::new(),
+                observed_on: visited,
+            },
+        )
+        .await
+        .unwrap();
+
+    let mut b = app.login("director_a").await;
+    let page = b.get("/m/plan").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let row = page
+        .body
+        .split(&format!("data-person-id=\"{}\"", app.child_a))
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", page.body));
+    let row = row.split("</li>").next().unwrap();
+    assert!(row.contains("已逾期10天"), "{row}");
+    assert!(row.contains("每30天（高危）"), "{row}");
+    assert!(
+        row.contains(&visited.format("%Y-%m-%d").to_string()),
+        "{row}"
+    );
+    assert!(
+        page.body.contains("已逾期 <strong>1</strong> 名"),
+        "{}",
+        page.body
+    );
+    let other = app.login("director_b").await.get("/m/plan").await;
+    assert!(!other.body.contains(CHILD_A_NAME));
+
+    let mut station = app.login("station_a").await;
+    let page = station.get("/centre/visits").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("已逾期 <strong>1</strong> 名"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(CHILD_A_NAME), "counts only");
+    assert_eq!(b.get("/centre/visits").await.status, StatusCode::FORBIDDEN);
+}

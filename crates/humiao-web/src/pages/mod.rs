@@ -14,6 +14,7 @@ pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod imports;
 pub(crate) mod linking;
+pub(crate) mod plan;
 pub(crate) mod risk_override;
 pub(crate) mod rules;
 pub(crate) mod views;

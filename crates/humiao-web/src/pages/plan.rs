@@ -1,0 +1,120 @@
+//! 走访计划 for a child director (who to visit, by when, overdue first) and 走访督导 for the
+//! station and the centre (per grid: children in the plan, overdue, never visited).
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use humiao_core::access::SensitiveField;
+use humiao_pipeline::{visit_plan, PlanItem};
+
+use crate::error::AppError;
+use crate::pages::views::{ChildRowView, PlaceNames};
+use crate::render::{page, Base};
+use crate::session::CurrentUser;
+use crate::AppState;
+
+/// How many children a plan covers at most (a director's grids hold a few hundred).
+const PLAN_LIMIT: i64 = 20_000;
+
+pub(crate) struct PlanRowView {
+    pub child: ChildRowView,
+    pub every_days: i64,
+    pub why: String,
+    pub last_visit: String,
+    pub due: String,
+    pub overdue_days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "director_plan.html")]
+struct DirectorPlanTemplate {
+    base: Base,
+    rows: Vec<PlanRowView>,
+    overdue: usize,
+    never: usize,
+}
+
+pub(crate) async fn director_plan(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let today = state.today();
+    let pack = humiao_pipeline::active_pack(store).await?;
+    let plan = visit_plan(store, &session.actor, today, &pack, PLAN_LIMIT).await?;
+    let places = PlaceNames::load(store).await?;
+    let reasons = session.actor.visibility(SensitiveField::Reason);
+    let view = |i: &PlanItem| PlanRowView {
+        child: ChildRowView::new(&i.child, today, &places, reasons),
+        every_days: i.every_days,
+        why: i.why.clone(),
+        last_visit: i
+            .last_visit
+            .map_or("从未走访".into(), |d| d.format("%Y-%m-%d").to_string()),
+        due: i.due.format("%Y-%m-%d").to_string(),
+        overdue_days: i.overdue_days,
+    };
+    page(&DirectorPlanTemplate {
+        base: Base::new(&session, "走访计划", "/m/plan"),
+        overdue: plan.iter().filter(|i| i.overdue_days > 0).count(),
+        never: plan.iter().filter(|i| i.last_visit.is_none()).count(),
+        rows: plan.iter().map(view).collect(),
+    })
+}
+
+pub(crate) struct SupervisionRow {
+    pub place: String,
+    pub children: usize,
+    pub overdue: usize,
+    pub never: usize,
+    /// Overdue ÷ children, in percent.
+    pub overdue_pct: String,
+}
+
+#[derive(Template)]
+#[template(path = "visit_supervision.html")]
+struct SupervisionTemplate {
+    base: Base,
+    rows: Vec<SupervisionRow>,
+    total: usize,
+    overdue: usize,
+}
+
+/// Per grid where the children live: how many the plan covers, how many are overdue or were
+/// never visited. Counts only: no child is named.
+pub(crate) async fn supervision(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let today = state.today();
+    let pack = humiao_pipeline::active_pack(store).await?;
+    let plan = visit_plan(store, &session.actor, today, &pack, PLAN_LIMIT).await?;
+    let places = PlaceNames::load(store).await?;
+    let mut by_grid: std::collections::BTreeMap<String, (usize, usize, usize)> =
+        std::collections::BTreeMap::new();
+    for item in &plan {
+        let place = places.opt_name(item.child.person.residence_grid.as_ref());
+        let entry = by_grid.entry(place).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(item.overdue_days > 0);
+        entry.2 += usize::from(item.last_visit.is_none());
+    }
+    let mut rows: Vec<SupervisionRow> = by_grid
+        .into_iter()
+        .map(|(place, (children, overdue, never))| SupervisionRow {
+            place,
+            children,
+            overdue,
+            never,
+            overdue_pct: format!("{:.0}%", 100.0 * overdue as f64 / children.max(1) as f64),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.place.cmp(&b.place)));
+    page(&SupervisionTemplate {
+        base: Base::new(&session, "走访督导", "/centre/visits"),
+        total: plan.len(),
+        overdue: plan.iter().filter(|i| i.overdue_days > 0).count(),
+        rows,
+    })
+}
