@@ -28,6 +28,7 @@ mod imports;
 mod linkstate;
 mod population;
 mod regions;
+mod reveals;
 mod risk;
 mod settings;
 mod users;
@@ -45,6 +46,7 @@ pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecor
 pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
 pub use population::{AssessmentWrite, LinkWriter, NewPerson, Population, UnmatchedRow};
 pub use regions::RegionRow;
+pub use reveals::RevealRow;
 pub use risk::{NewRiskOverride, RiskOverrideRow, RiskRow};
 pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
@@ -93,7 +95,7 @@ impl std::fmt::Debug for Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 8] = match backend {
+    let files: [(&str, &'static str); 9] = match backend {
         Backend::Sqlite => [
             (
                 "initial",
@@ -123,6 +125,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "events",
                 include_str!("../migrations/sqlite/0008_events.sql"),
+            ),
+            (
+                "reveals",
+                include_str!("../migrations/sqlite/0009_reveals.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -154,6 +160,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "events",
                 include_str!("../migrations/postgres/0008_events.sql"),
+            ),
+            (
+                "reveals",
+                include_str!("../migrations/postgres/0009_reveals.sql"),
             ),
         ],
     };

@@ -404,6 +404,7 @@ impl LinkWriter<'_> {
             ("visits", "person_id"),
             ("photos", "person_id"),
             ("risk_overrides", "person_id"),
+            ("reveals", "person_id"),
             ("facts", "person_id"),
             ("record_links", "person_id"),
         ] {

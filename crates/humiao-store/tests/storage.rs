@@ -620,6 +620,40 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
     assert_eq!(overrides.len(), 1);
     assert_eq!(overrides[0].username, director_b.username);
     assert!(overrides[0].holds_at(3) && !overrides[0].holds_at(2));
+    // A purpose-bound reveal: in force for its time only, kept for review.
+    let now = Utc::now();
+    let reveal = store
+        .reveal_alert(
+            &director_b,
+            theirs[0].id,
+            "走访准备",
+            now,
+            chrono::Duration::minutes(30),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .reveal_alert(
+                &director_a,
+                theirs[0].id,
+                "核实",
+                now,
+                chrono::Duration::minutes(30)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.active_reveals(director_b.user_id, now).await.unwrap(),
+        vec![reveal.clone()]
+    );
+    assert!(store
+        .active_reveals(director_b.user_id, now + chrono::Duration::minutes(31))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.reveals(10).await.unwrap()[0].0, reveal);
     assert_eq!(
         store.load_population().await.unwrap().observations,
         observed
@@ -649,10 +683,11 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
         .audit_log(Some(("person", &seeded.child_b.0.to_string())), 10, 0)
         .await
         .unwrap();
-    // Newest first: the override, then the visit.
-    assert_eq!(audit[0].action, "risk.override");
-    assert_eq!(audit[1].action, "visit.record");
-    assert_eq!(audit[1].user_id, Some(director_b.user_id));
+    // Newest first: the reveal, the override, then the visit.
+    assert_eq!(audit[0].action, "alert.reveal");
+    assert_eq!(audit[1].action, "risk.override");
+    assert_eq!(audit[2].action, "visit.record");
+    assert_eq!(audit[2].user_id, Some(director_b.user_id));
     // A visit naming another child's alert is refused.
     visit.person = seeded.child_b;
     visit.alert_id = Some(mine[0].id);

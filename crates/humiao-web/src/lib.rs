@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/m/alerts", get(director::alerts))
         .route("/m/children", get(director::children))
         .route("/m/plan", get(plan::director_plan))
+        .route("/m/alerts/{id}/reveal", post(director::reveal))
         .route("/m/alerts/{id}/visit", get(visit::form).post(visit::submit));
     let child_work = Router::new()
         .route("/children", get(child::search))
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/centre/rules", get(rules::show))
         .route("/centre/rules/preview", post(rules::preview))
         .route("/centre/rules/activate", post(rules::activate))
+        .route("/centre/reveals", get(centre::reveals))
         .route("/centre/fairness", get(fairness::show))
         .route("/centre/fairness.xlsx", get(fairness::export));
     let audit = Router::new().route("/audit", get(audit::log));

@@ -67,6 +67,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             (REVIEW_PATH, "待核对"),
             ("/centre/rules", "规则包"),
             ("/centre/fairness", "公平性报告"),
+            ("/centre/reveals", "查看记录"),
             ("/audit", "审计日志"),
         ],
         Role::DepartmentLiaison => &[("/imports", "数据导入")],

@@ -121,3 +121,44 @@ pub(crate) async fn alerts(
             .collect(),
     })
 }
+
+pub(crate) struct RevealView {
+    pub created_at: String,
+    pub expires_at: String,
+    pub username: String,
+    pub child_id: i64,
+    pub child_name: String,
+    pub alert_id: i64,
+    pub purpose: String,
+}
+
+#[derive(Template)]
+#[template(path = "centre_reveals.html")]
+struct RevealsTemplate {
+    base: Base,
+    reveals: Vec<RevealView>,
+}
+
+/// 详情查看记录: who read which alert's detail, when, for what stated purpose (the centre's
+/// review of purpose-bound reveals).
+pub(crate) async fn reveals(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+) -> Result<Response, AppError> {
+    let rows = state.store().reveals(500).await?;
+    page(&RevealsTemplate {
+        base: Base::new(&session, "详情查看记录", "/centre/reveals"),
+        reveals: rows
+            .into_iter()
+            .map(|(r, child_name)| RevealView {
+                created_at: crate::render::local_time(&r.created_at),
+                expires_at: crate::render::local_time(&r.expires_at),
+                username: r.username,
+                child_id: r.person_id.0,
+                child_name,
+                alert_id: r.alert_id,
+                purpose: r.purpose,
+            })
+            .collect(),
+    })
+}

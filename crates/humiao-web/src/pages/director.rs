@@ -5,13 +5,13 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use humiao_core::access::SensitiveField;
 use humiao_store::{AlertFilter, ChildFilter};
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::extract::AppQuery;
+use crate::extract::{AppForm, AppQuery, IdPath};
 use crate::pages::views::{AlertView, ChildRowView, PlaceNames};
 use crate::render::{page, Base};
 use crate::session::CurrentUser;
@@ -49,12 +49,26 @@ pub(crate) async fn alerts(
         )
         .await?;
     let places = PlaceNames::load(store).await?;
+    let reveals = store
+        .active_reveals(session.user.id, chrono::Utc::now())
+        .await?;
     let (open, closed): (Vec<_>, Vec<_>) = rows
         .iter()
-        .map(|row| AlertView::new(row, &session.actor, today, &places))
+        .map(|row| {
+            let mut view = AlertView::new(row, &session.actor, today, &places);
+            if let Some(r) = reveals.iter().rev().find(|r| r.alert_id == row.id) {
+                view.reveal(row, r);
+            }
+            view
+        })
         .partition(|a| a.open);
-    let notice =
-        (query.done.as_deref() == Some("visit")).then(|| "走访已记录，预警已办结。".to_string());
+    let notice = match query.done.as_deref() {
+        Some("visit") => Some("走访已记录，预警已办结。".to_string()),
+        Some("reveal") => Some(format!(
+            "已记录查看用途，{REVEAL_MINUTES}分钟内可查看该预警的详情。"
+        )),
+        _ => None,
+    };
     page(&AlertsTemplate {
         base: Base::new(&session, "我的预警", "/m/alerts").with_notice(notice),
         overdue: open.iter().filter(|a| a.overdue).count(),
@@ -111,4 +125,48 @@ pub(crate) async fn children(
         base: Base::new(&session, "我的儿童", "/m/children"),
         children,
     })
+}
+
+/// How long a reveal lets its user read an alert's detail.
+pub(crate) const REVEAL_MINUTES: i64 = 30;
+
+/// The purposes a director may state for reading an alert's detail.
+const REVEAL_PURPOSES: [&str; 4] = ["走访准备", "核实情况", "协助申请救助", "转介处置"];
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RevealForm {
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// 说明用途并查看详情: records the purpose (audited) and shows the detail for a while.
+pub(crate) async fn reveal(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    IdPath(id): IdPath,
+    AppForm(form): AppForm<RevealForm>,
+) -> Result<Response, AppError> {
+    let purpose = REVEAL_PURPOSES
+        .iter()
+        .find(|p| **p == form.purpose)
+        .ok_or_else(|| AppError::BadRequest("请选择查看详情的用途。".into()))?;
+    let note: String = form.note.trim().chars().take(100).collect();
+    let stated = if note.is_empty() {
+        purpose.to_string()
+    } else {
+        format!("{purpose}：{note}")
+    };
+    state
+        .store()
+        .reveal_alert(
+            &session.actor,
+            id,
+            &stated,
+            chrono::Utc::now(),
+            chrono::Duration::minutes(REVEAL_MINUTES),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/m/alerts?done=reveal#alert-{id}")).into_response())
 }

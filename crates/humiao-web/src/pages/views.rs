@@ -126,8 +126,10 @@ pub(crate) struct AlertView {
     pub severity_label: &'static str,
     /// What every role may read.
     pub message: String,
-    /// The sensitive detail, only for roles that see reasons.
+    /// The sensitive detail, only for roles that see reasons (or during a reveal).
     pub detail: Option<String>,
+    /// A reveal in force: (purpose, until, local time).
+    pub revealed: Option<(String, String)>,
     pub open: bool,
     pub status_label: &'static str,
     pub due: String,
@@ -137,6 +139,12 @@ pub(crate) struct AlertView {
 }
 
 impl AlertView {
+    /// Shows the detail to a user who stated a purpose for it, until the reveal ends.
+    pub fn reveal(&mut self, row: &AlertRow, reveal: &humiao_store::RevealRow) {
+        self.detail = Some(row.detail.clone());
+        self.revealed = Some((reveal.purpose.clone(), local_time(&reveal.expires_at)));
+    }
+
     pub fn new(row: &AlertRow, actor: &Actor, today: NaiveDate, places: &PlaceNames) -> Self {
         Self {
             id: row.id,
@@ -147,6 +155,7 @@ impl AlertView {
             severity_label: row.severity.label_zh(),
             message: row.masked_message.clone(),
             detail: sees_reasons(actor).then(|| row.detail.clone()),
+            revealed: None,
             open: row.status == AlertStatus::Open,
             status_label: if row.is_overdue(today) {
                 "已逾期"

@@ -1,0 +1,92 @@
+//! Purpose-bound reveal: a director reads "家庭变故" until they state a purpose; then the fact
+//! behind the alert, for a limited time; every reveal is audited and the centre reviews them.
+
+mod support;
+
+use axum::http::StatusCode;
+use support::*;
+
+#[tokio::test]
+async fn a_director_states_a_purpose_to_read_the_fact_for_a_while() {
+    let app = TestApp::new().await;
+    let mut director = app.login("director_a").await;
+    let page = director.get("/m/alerts").await;
+    assert!(page.body.contains(MASKED_MESSAGE));
+    assert!(!page.body.contains(DETAIL_A), "masked by default");
+    assert!(page
+        .body
+        .contains(&format!("id=\"reveal-{}\"", app.alert_a)));
+    let csrf = director.csrf().await;
+    let uri = format!("/m/alerts/{}/reveal", app.alert_a);
+
+    // No purpose, no detail.
+    let refused = director
+        .post_form(&uri, &[("csrf_token", &csrf), ("purpose", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let done = director
+        .post_form(
+            &uri,
+            &[
+                ("csrf_token", &csrf),
+                ("purpose", "走访准备"),
+                ("note", "明天上门"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = director.get("/m/alerts?done=reveal").await;
+    assert!(page.body.contains(DETAIL_A), "{}", page.body);
+    assert!(page.body.contains("已说明用途：走访准备：明天上门"));
+
+    // Another grid's director cannot reveal it; a reveal that has ended shows nothing.
+    let mut other = app.login("director_b").await;
+    let csrf_b = other.csrf().await;
+    let page = other
+        .post_form(&uri, &[("csrf_token", &csrf_b), ("purpose", "核实情况")])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let director_b = app
+        .store
+        .user_by_username("director_b")
+        .await
+        .unwrap()
+        .unwrap()
+        .actor();
+    app.store
+        .reveal_alert(
+            &director_b,
+            app.alert_b,
+            "核实情况",
+            chrono::Utc::now() - chrono::Duration::hours(2),
+            chrono::Duration::minutes(30),
+        )
+        .await
+        .unwrap();
+    let page = other.get("/m/alerts").await;
+    assert!(!page
+        .body
+        .contains(&format!("id=\"detail-{}\"", app.alert_b)));
+    assert!(page
+        .body
+        .contains(&format!("id=\"reveal-{}\"", app.alert_b)));
+
+    // Audited, and the centre reviews every reveal; directors cannot.
+    let audit = app
+        .store
+        .audit_log(Some(("person", &app.child_a.0.to_string())), 20, 0)
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|r| r.action == "alert.reveal" && r.detail.contains("走访准备")));
+    let mut centre = app.login("centre").await;
+    let page = centre.get("/centre/reveals").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("director_a") && page.body.contains("明天上门"));
+    assert!(page.body.contains("director_b"));
+    assert_eq!(
+        director.get("/centre/reveals").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
