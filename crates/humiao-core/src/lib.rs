@@ -19,4 +19,5 @@ pub mod fact;
 pub mod golden;
 pub mod linking;
 pub mod normalize;
+pub mod notify;
 pub mod policy;

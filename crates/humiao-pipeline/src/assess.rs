@@ -21,6 +21,10 @@ pub struct AssessReport {
     pub alerts_raised: usize,
     /// Children per level of the first (general) risk model, most severe first.
     pub risk_levels: Vec<(String, usize)>,
+    /// What to tell the people responsible, one per raised alert (send with [`notify_all`]).
+    ///
+    /// [`notify_all`]: crate::notify_all
+    pub notifications: Vec<humiao_core::notify::Notification>,
 }
 
 /// Each child's earlier risk assessments per model: (date, score, level), oldest first.
@@ -263,7 +267,19 @@ impl<'a> Run<'a> {
             write,
             ..
         } = self;
-        report.alerts_raised = store.apply_assessment(&write).await?;
+        let raised = store.apply_assessment_raising(&write).await?;
+        report.alerts_raised = raised.len();
+        report.notifications = raised
+            .iter()
+            .map(|&i| {
+                let alert = &write.alerts[i];
+                humiao_core::notify::Notification::for_alert(
+                    alert.grid.clone(),
+                    alert.draft.severity,
+                    alert.draft.due,
+                )
+            })
+            .collect();
         if let Some(model) = pack.risk.first() {
             report.risk_levels = model
                 .levels

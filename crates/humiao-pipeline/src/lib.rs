@@ -12,6 +12,7 @@ mod fairness;
 mod houses;
 mod import;
 mod link;
+mod notify;
 mod rules;
 mod survivorship;
 mod visit_plan;
@@ -24,6 +25,7 @@ pub use link::{
     explain_pair, explain_person, explain_record, input_of, link_records, mention_key,
     parse_mention_key, LinkOptions, LinkReport,
 };
+pub use notify::{notify_all, LogNotifier};
 pub use rules::{
     activate_pack, active_pack, active_pack_files, diff_packs, explain_child, ChildChange,
     PackDiff, PackFile, StoredPack, ACTIVE_PACK_KEY,

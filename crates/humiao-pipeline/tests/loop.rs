@@ -236,6 +236,12 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
         .contains(&(Category::EntitledNotReceiving, 1)));
     // 事实无人抚养, 应保未保, 困境儿童, 服刑人员未成年子女 and the father's recent death.
     assert_eq!(report.alerts_raised, 5);
+    // One notification each, naming neither the child nor the fact.
+    assert_eq!(report.notifications.len(), 5);
+    assert!(report
+        .notifications
+        .iter()
+        .all(|n| n.grid == Some(code(LIVES_IN_GRID)) && !n.text.contains("王小明")));
 
     // Routed to the grid where the child lives, not the one where the child is registered.
     let lives_director = Actor {
@@ -289,6 +295,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     .await
     .unwrap();
     assert_eq!(again.alerts_raised, 0);
+    assert!(again.notifications.is_empty());
     assert_eq!(again.categories_added, 0);
 
     // Risk is stored per assessment; the national levels put this child at 中危.

@@ -132,6 +132,17 @@ impl Store {
         rows.iter().map(alert_row).collect()
     }
 
+    /// How many open alerts are routed into the actor's places (the badge on 我的预警).
+    pub async fn count_open_alerts(&self, actor: &Actor) -> Result<i64> {
+        let mut sql = Sql::new(
+            "SELECT COUNT(*) AS n FROM alerts a JOIN persons p ON p.id = a.person_id WHERE ",
+        );
+        push_scope(&mut sql, actor, "a.grid_code", "p.hukou_region");
+        sql.push(" AND a.status = 'open'");
+        let row = sql.query().fetch_one(&self.pool).await?;
+        get(&row, "n")
+    }
+
     /// One alert, only if routed into the actor's places.
     pub async fn alert_in_scope(&self, actor: &Actor, id: i64) -> Result<AlertRow> {
         let mut sql = Sql::new(ALERT_SELECT);

@@ -477,6 +477,12 @@ impl Store {
     /// Writes decisions, removals and alerts in one transaction. Returns the number of alerts
     /// actually raised (a duplicate trigger or an open alert for the same reason is skipped).
     pub async fn apply_assessment(&self, write: &AssessmentWrite) -> Result<usize> {
+        Ok(self.apply_assessment_raising(write).await?.len())
+    }
+
+    /// [`Self::apply_assessment`], returning which of `write.alerts` were raised (their
+    /// indices), for notifications.
+    pub async fn apply_assessment_raising(&self, write: &AssessmentWrite) -> Result<Vec<usize>> {
         let mut tx = self.begin_write().await?;
         let as_of = date_text(write.as_of);
         for (person, category) in &write.removed {
@@ -526,10 +532,10 @@ impl Store {
             sql.query().execute(&mut *tx.tx).await?;
         }
         crate::risk::upsert_risks(&mut tx.tx, &write.risks).await?;
-        let mut raised = 0;
-        for alert in &write.alerts {
+        let mut raised = Vec::new();
+        for (i, alert) in write.alerts.iter().enumerate() {
             if insert_alert(&mut tx.tx, alert).await? {
-                raised += 1;
+                raised.push(i);
             }
         }
         tx.commit().await?;

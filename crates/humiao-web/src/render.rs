@@ -42,6 +42,8 @@ pub(crate) struct Base {
 
 /// The centre's queue of record pairs awaiting review; its nav entry carries the count.
 const REVIEW_PATH: &str = "/linking/review";
+/// A director's alerts; its nav entry carries the number open (the in-app badge).
+const ALERTS_PATH: &str = "/m/alerts";
 
 /// The pages of each role's top navigation.
 fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
@@ -90,8 +92,11 @@ impl Base {
                 .iter()
                 .map(|&(href, label)| NavItem {
                     href,
-                    label: match session.review_pending {
-                        Some(n) if href == REVIEW_PATH => format!("{label} ({n})"),
+                    label: match (session.review_pending, session.open_alerts) {
+                        (Some(n), _) if href == REVIEW_PATH => format!("{label} ({n})"),
+                        (_, Some(n)) if href == ALERTS_PATH && n > 0 => {
+                            format!("{label} ({n})")
+                        }
                         _ => label.to_string(),
                     },
                     active: href == active,

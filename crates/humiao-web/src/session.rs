@@ -44,6 +44,8 @@ pub(crate) struct Session {
     /// The centre's navigation shows how many record pairs await review (待核对); loaded for
     /// the centre's page views only, `None` otherwise.
     pub review_pending: Option<i64>,
+    /// Directors: open alerts in their grids (the badge on 我的预警).
+    pub open_alerts: Option<i64>,
 }
 
 impl Session {
@@ -127,6 +129,12 @@ pub(crate) async fn layer(State(state): State<AppState>, mut req: Request, next:
                 Err(e) => return AppError::from(e).into_response(),
             };
         }
+        if safe && session.role() == Role::ChildDirector {
+            session.open_alerts = match state.store().count_open_alerts(&session.actor).await {
+                Ok(n) => Some(n),
+                Err(e) => return AppError::from(e).into_response(),
+            };
+        }
         req.extensions_mut().insert(Arc::new(session));
     }
     next.run(req).await
@@ -146,6 +154,7 @@ async fn load_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Se
         csrf_token: row.csrf_token,
         token_hash: hash,
         review_pending: None,
+        open_alerts: None,
     }))
 }
 

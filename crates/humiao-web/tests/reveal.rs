@@ -12,6 +12,9 @@ async fn a_director_states_a_purpose_to_read_the_fact_for_a_while() {
     let mut director = app.login("director_a").await;
     let page = director.get("/m/alerts").await;
     assert!(page.body.contains(MASKED_MESSAGE));
+    // The in-app badge: open alerts in the director's grids, on every page's navigation.
+    assert!(page.body.contains("我的预警 (1)"), "{}", page.body);
+    assert!(director.get("/m/plan").await.body.contains("我的预警 (1)"));
     assert!(!page.body.contains(DETAIL_A), "masked by default");
     assert!(page
         .body

@@ -51,5 +51,9 @@ pub async fn run(global: &Global, args: AssessArgs) -> anyhow::Result<ExitCode> 
         report
     };
     print_report(&report);
+    let sent = humiao_pipeline::notify_all(&humiao_pipeline::LogNotifier, &report.notifications);
+    if sent > 0 {
+        println!("  通知 notifications: {sent}（渠道：日志 humiao::notify）");
+    }
     Ok(ExitCode::SUCCESS)
 }

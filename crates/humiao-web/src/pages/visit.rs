@@ -216,7 +216,7 @@ pub(crate) async fn submit(
     if !visit.observations.is_empty() {
         // What the director saw changes the child's risk now, not at the next nightly run.
         // The visit is saved either way; a failure here is caught up by that run.
-        if let Err(e) = humiao_pipeline::assess_children(
+        match humiao_pipeline::assess_children(
             state.store(),
             &[row.person_id],
             state.today(),
@@ -225,7 +225,12 @@ pub(crate) async fn submit(
         )
         .await
         {
-            tracing::error!(visit_id, error = %e, "re-assessment after the visit failed");
+            Ok(report) => {
+                humiao_pipeline::notify_all(&humiao_pipeline::LogNotifier, &report.notifications);
+            }
+            Err(e) => {
+                tracing::error!(visit_id, error = %e, "re-assessment after the visit failed")
+            }
         }
     }
     Ok(Redirect::to("/m/alerts?done=visit").into_response())
