@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/centre/rules/preview", post(rules::preview))
         .route("/centre/rules/activate", post(rules::activate))
         .route("/centre/reveals", get(centre::reveals))
+        .route("/centre/events", get(centre::events))
         .route("/centre/fairness", get(fairness::show))
         .route("/centre/fairness.xlsx", get(fairness::export));
     let audit = Router::new().route("/audit", get(audit::log));

@@ -70,6 +70,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/centre/rules", "规则包"),
             ("/centre/fairness", "公平性报告"),
             ("/centre/reveals", "查看记录"),
+            ("/centre/events", "推送事件"),
             ("/audit", "审计日志"),
         ],
         Role::DepartmentLiaison => &[("/imports", "数据导入")],

@@ -115,6 +115,32 @@ async fn events_are_stored_once_and_malformed_ones_kept_with_their_problems() {
     assert_eq!(accepted[0].department, "justice");
     assert_eq!(accepted[0].kind.as_deref(), Some("death"));
 
+    // The centre inspects them (audited); nobody else may.
+    let mut centre = app.login("centre").await;
+    let page = centre.get("/centre/events?status=refused").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("SF-3") && page.body.contains("已拒收"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("occurred_on：“2026-02-30”不是 YYYY-MM-DD 格式的日期"));
+    assert!(!page.body.contains("data-event=\"1\""), "only refused ones");
+    let page = centre.get("/centre/events").await;
+    assert!(page.body.contains("SF-1") && page.body.contains("死亡"));
+    for user in ["director_a", "station_a", "liaison"] {
+        let mut b = app.login(user).await;
+        assert_eq!(
+            b.get("/centre/events").await.status,
+            StatusCode::FORBIDDEN,
+            "{user}"
+        );
+    }
+    let audit = app.store.audit_log(None, 50, 0).await.unwrap();
+    assert!(audit.iter().any(|r| r.action == "events.view"));
+
     // Too large is refused before anything is read into the store.
     let huge = format!("{{\"details\": \"{}\"}}", "x".repeat(70 * 1024));
     let (status, _) = post_event(&app, Some(&key), &huge).await;

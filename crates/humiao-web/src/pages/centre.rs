@@ -162,3 +162,84 @@ pub(crate) async fn reveals(
             .collect(),
     })
 }
+
+pub(crate) struct EventView {
+    pub id: i64,
+    pub received_at: String,
+    pub department: &'static str,
+    pub event_id: String,
+    pub kind: String,
+    pub refused: bool,
+    /// For a refused event: each problem as "field：problem".
+    pub problems: Vec<String>,
+    /// The body as sent, cut to a readable length.
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "centre_events.html")]
+struct EventsTemplate {
+    base: Base,
+    events: Vec<EventView>,
+    only_refused: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EventsQuery {
+    pub status: Option<String>,
+}
+
+/// 部门推送事件: what departments pushed, newest first; refused ones with their problems, for
+/// inspection. Reading it is audited (the bodies name people).
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    AppQuery(query): AppQuery<EventsQuery>,
+) -> Result<Response, AppError> {
+    let only_refused = query.status.as_deref() == Some("refused");
+    let store = state.store();
+    let rows = store.events(only_refused.then_some("refused"), 200).await?;
+    store
+        .audit(&humiao_store::AuditEntry {
+            user_id: Some(session.user.id),
+            username: session.user.username.clone(),
+            action: "events.view".into(),
+            target_kind: "events".into(),
+            target_id: if only_refused { "refused" } else { "all" }.into(),
+            detail: format!("{} event(s)", rows.len()),
+        })
+        .await?;
+    let events = rows
+        .into_iter()
+        .map(|e| {
+            let problems: Vec<humiao_core::event::EventProblem> = e
+                .problems_json
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or_default();
+            EventView {
+                id: e.id,
+                received_at: crate::render::local_time(&e.received_at),
+                department: humiao_core::Department::parse(&e.department)
+                    .map_or("未知部门", |d| d.label_zh()),
+                event_id: e.event_id.unwrap_or_else(|| "（无）".into()),
+                kind: e
+                    .kind
+                    .as_deref()
+                    .and_then(humiao_core::event::EventKind::parse)
+                    .map_or("—".to_string(), |k| k.label_zh().to_string()),
+                refused: e.status == "refused",
+                problems: problems
+                    .into_iter()
+                    .map(|p| format!("{}：{}", p.field, p.problem))
+                    .collect(),
+                body: e.body.chars().take(600).collect(),
+            }
+        })
+        .collect();
+    page(&EventsTemplate {
+        base: Base::new(&session, "部门推送事件", "/centre/events"),
+        events,
+        only_refused,
+    })
+}
