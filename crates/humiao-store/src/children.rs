@@ -236,7 +236,9 @@ impl Store {
             // A person's level holds while the model still gives the level it overrode.
             let set_by_person = overrides
                 .iter()
-                .find(|o| o.person.0 == id && o.model == model && o.holds_at(computed));
+                .map(|o| (o, &o.set))
+                .find(|(o, set)| set.person.0 == id && set.model == model && o.holds_at(computed))
+                .map(|(_, set)| set);
             if let Some(s) = position
                 .get(&id)
                 .map(|&i| &mut out[i])

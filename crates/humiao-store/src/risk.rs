@@ -192,17 +192,11 @@ pub struct NewRiskOverride {
     pub reason: String,
 }
 
+/// An override as stored: what was set, by whom and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskOverrideRow {
     pub id: i64,
-    pub person: PersonId,
-    pub model: String,
-    pub computed_level: i64,
-    pub computed_label: String,
-    pub level: i64,
-    pub level_label: String,
-    pub colour: String,
-    pub reason: String,
+    pub set: NewRiskOverride,
     pub username: String,
     pub created_at: String,
 }
@@ -210,7 +204,7 @@ pub struct RiskOverrideRow {
 impl RiskOverrideRow {
     /// Whether it still holds: the model gives the level it overrode.
     pub fn holds_at(&self, computed_level: i64) -> bool {
-        self.computed_level == computed_level
+        self.set.computed_level == computed_level
     }
 }
 
@@ -220,14 +214,16 @@ const OVERRIDE_COLUMNS: &str = "id, person_id, model, computed_level, computed_l
 fn override_of(row: &sqlx::any::AnyRow) -> Result<RiskOverrideRow> {
     Ok(RiskOverrideRow {
         id: get(row, "id")?,
-        person: PersonId(get(row, "person_id")?),
-        model: get(row, "model")?,
-        computed_level: get(row, "computed_level")?,
-        computed_label: get(row, "computed_label")?,
-        level: get(row, "level")?,
-        level_label: get(row, "level_label")?,
-        colour: get(row, "colour")?,
-        reason: get(row, "reason")?,
+        set: NewRiskOverride {
+            person: PersonId(get(row, "person_id")?),
+            model: get(row, "model")?,
+            computed_level: get(row, "computed_level")?,
+            computed_label: get(row, "computed_label")?,
+            level: get(row, "level")?,
+            level_label: get(row, "level_label")?,
+            colour: get(row, "colour")?,
+            reason: get(row, "reason")?,
+        },
         username: get(row, "username")?,
         created_at: get(row, "created_at")?,
     })
@@ -304,7 +300,7 @@ impl Store {
             let o = override_of(row)?;
             if out
                 .last()
-                .is_none_or(|l| (l.person, &l.model) != (o.person, &o.model))
+                .is_none_or(|l| (l.set.person, &l.set.model) != (o.set.person, &o.set.model))
             {
                 out.push(o);
             }

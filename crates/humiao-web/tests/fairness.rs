@@ -24,14 +24,7 @@ async fn only_the_centre_reads_the_fairness_report() {
 #[tokio::test]
 async fn the_report_counts_groups_flags_indicators_and_exports_a_workbook() {
     let app = TestApp::new().await;
-    humiao_pipeline::assess_all(
-        &app.store,
-        today(),
-        &humiao_rules::national(),
-        &humiao_core::alert::AlertParams::default(),
-    )
-    .await
-    .unwrap();
+    app.assess_national().await;
     let mut centre = app.login("centre").await;
     let page = centre.get("/centre/fairness").await;
     assert_eq!(page.status, StatusCode::OK);

@@ -164,14 +164,7 @@ async fn the_child_page_evaluates_the_rule_pack_and_says_what_is_missing() {
     let app = TestApp::new().await;
     father_in_custody(&app).await;
     // An assessment stores the risk outcome; the page lists it.
-    humiao_pipeline::assess_all(
-        &app.store,
-        today(),
-        &humiao_rules::national(),
-        &humiao_core::alert::AlertParams::default(),
-    )
-    .await
-    .unwrap();
+    app.assess_national().await;
     let uri = format!("/children/{}", app.child_a);
     let mut centre = app.login("centre").await;
     let page = centre.get(&uri).await;
@@ -200,14 +193,7 @@ async fn the_child_page_evaluates_the_rule_pack_and_says_what_is_missing() {
 async fn lists_show_the_risk_level_and_hide_categories_that_disclose_a_fact() {
     let app = TestApp::new().await;
     father_in_custody(&app).await;
-    humiao_pipeline::assess_all(
-        &app.store,
-        today(),
-        &humiao_rules::national(),
-        &humiao_core::alert::AlertParams::default(),
-    )
-    .await
-    .unwrap();
+    app.assess_national().await;
     let item = |body: &str| -> String {
         let marker = format!("data-person-id=\"{}\"", app.child_a);
         let item = body
@@ -323,9 +309,7 @@ async fn a_director_overrides_a_level_with_a_reason_until_the_model_changes() {
     let app = TestApp::new().await;
     father_in_custody(&app).await;
     let params = humiao_core::alert::AlertParams::default();
-    humiao_pipeline::assess_all(&app.store, today(), &humiao_rules::national(), &params)
-        .await
-        .unwrap();
+    app.assess_national().await;
     let computed = app.store.risk_history(app.child_a).await.unwrap()[0]
         .level_label
         .clone();
@@ -448,14 +432,7 @@ async fn a_director_overrides_a_level_with_a_reason_until_the_model_changes() {
 async fn visit_plans_follow_the_frequencies_and_supervision_counts_overdue_visits() {
     let app = TestApp::new().await;
     father_in_custody(&app).await;
-    humiao_pipeline::assess_all(
-        &app.store,
-        today(),
-        &humiao_rules::national(),
-        &humiao_core::alert::AlertParams::default(),
-    )
-    .await
-    .unwrap();
+    app.assess_national().await;
     let director = app
         .store
         .user_by_username("director_a")

@@ -74,13 +74,16 @@ pub(crate) async fn section(
         return Ok(None);
     };
     let overrides = store.risk_overrides_of(person.id).await?;
-    let mine: Vec<_> = overrides.iter().filter(|o| o.model == model.code).collect();
+    let mine: Vec<_> = overrides
+        .iter()
+        .filter(|o| o.set.model == model.code)
+        .collect();
     let effective = mine.first().filter(|o| o.holds_at(row.level)).map(|o| {
         (
-            o.level_label.clone(),
-            o.colour.clone(),
+            o.set.level_label.clone(),
+            o.set.colour.clone(),
             o.username.clone(),
-            o.reason.clone(),
+            o.set.reason.clone(),
         )
     });
     Ok(Some(OverrideSection {
@@ -104,9 +107,9 @@ pub(crate) async fn section(
             .map(|(i, o)| OverrideView {
                 created_at: local_time(&o.created_at),
                 username: o.username.clone(),
-                from: o.computed_label.clone(),
-                to: o.level_label.clone(),
-                reason: o.reason.clone(),
+                from: o.set.computed_label.clone(),
+                to: o.set.level_label.clone(),
+                reason: o.set.reason.clone(),
                 holds: i == 0 && o.holds_at(row.level),
             })
             .collect(),

@@ -331,6 +331,18 @@ impl TestApp {
     }
 
     /// A browser without a session.
+    /// Assesses the county today with the national pack (categories, risk rows, alerts).
+    pub async fn assess_national(&self) -> humiao_pipeline::AssessReport {
+        humiao_pipeline::assess_all(
+            &self.store,
+            today(),
+            &humiao_rules::national(),
+            &humiao_core::alert::AlertParams::default(),
+        )
+        .await
+        .unwrap()
+    }
+
     pub fn browser(&self) -> Browser<'_> {
         Browser {
             app: self,
