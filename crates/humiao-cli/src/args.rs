@@ -70,10 +70,90 @@ pub enum Command {
     User(UserArgs),
     /// Departments' API keys for pushing events (POST /api/v1/events).
     Apikey(ApikeyArgs),
+    /// Departments' events: import daily event files, process (or replay) accepted events.
+    Events(EventsArgs),
+    /// Alert deadlines: remind directors, escalate overdue alerts to the station, then the centre.
+    Alerts(AlertsArgs),
 }
 
 #[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(subcommand)]
+    pub sub: EventsSub,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsSub {
+    /// Import a department's daily event file: JSON Lines, one event per line in the form of
+    /// POST /api/v1/events. A bad line is refused and kept with its problems (file, line,
+    /// field); the rest go on. An event ID already received is skipped, so re-running is safe.
+    Import {
+        /// police, education, civil_affairs, justice, court, disability, health (or 公安 …)
+        #[arg(long)]
+        department: String,
+        /// The files (.jsonl)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Store only; do not process the events now.
+        #[arg(long)]
+        no_process: bool,
+        /// The date to process as (YYYY-MM-DD). Default: today (UTC+8).
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Process accepted events not yet processed (`humiao serve` does this as they arrive).
+    Process {
+        /// Process every accepted event again, in arrival order (raises nothing twice).
+        #[arg(long)]
+        replay: bool,
+        /// The date to process as (YYYY-MM-DD). Default: today (UTC+8).
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub sub: AlertsSub,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsSub {
+    /// One pass of the deadline watch (`humiao serve` runs it every few minutes): remind the
+    /// director the day before an alert falls due; hand an overdue one up a level.
+    Watch {
+        /// The day to act as (YYYY-MM-DD), to run the clock forward. Default: today (UTC+8).
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoSub {
+    /// Simulate departments pushing events to a running demo (`humiao demo` in another
+    /// terminal), so alerts arrive on the director's phone and the centre's page as you watch.
+    Events {
+        /// Events per second.
+        #[arg(long, default_value_t = 1.0)]
+        rate: f64,
+        /// Stop after this many events (default: run until Ctrl-C).
+        #[arg(long)]
+        count: Option<u64>,
+        /// The server's address.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Seed of the simulation.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DemoArgs {
+    #[command(subcommand)]
+    pub sub: Option<DemoSub>,
     /// Number of children in the synthetic county.
     #[arg(long, default_value_t = 5000)]
     pub children: usize,
@@ -199,6 +279,9 @@ pub enum RulesSub {
     },
     /// Print the active pack: layers, parameters with their history, rules.
     Show,
+    /// The rules' precision per category from the child directors' verifications of suspected
+    /// children (confirmed ÷ confirmed + rejected), with the top rejection reasons.
+    Quality,
     /// Dry run: which children would change category if these files became the active pack.
     Diff {
         files: Vec<std::path::PathBuf>,

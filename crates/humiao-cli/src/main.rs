@@ -52,6 +52,8 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate::run(&cli.global).await,
             Command::User(args) => commands::user::run(&cli.global, args).await,
             Command::Apikey(args) => commands::apikey::run(&cli.global, args).await,
+            Command::Events(args) => commands::events::run(&cli.global, args).await,
+            Command::Alerts(args) => commands::events::alerts(&cli.global, args).await,
         }
     });
     match result {

@@ -355,6 +355,12 @@ fn rule_packs_are_checked_tested_compared_activated_and_explained() {
     );
     let assessed = humiao_ok(data, &["assess", "--as-of", AS_OF]);
     assert!(assessed.contains("评估 assessed"), "{assessed}");
+    // The rules' precision from the directors' verifications (none yet).
+    let quality = humiao_ok(data, &["rules", "quality"]);
+    assert!(
+        quality.contains("准确率") && quality.contains("事实无人抚养儿童"),
+        "{quality}"
+    );
 
     // One child explained: the decision, its facts with source records, the parameters.
     let export = data.join("links.csv");
@@ -494,4 +500,112 @@ fn a_department_pushes_events_with_a_key_until_it_is_revoked() {
     assert_eq!(push(&key).0, 401);
     let twice = humiao(data, &["apikey", "revoke", &id]);
     assert_eq!(twice.status.code(), Some(1));
+}
+
+#[test]
+fn a_daily_event_file_is_imported_once_with_bad_lines_refused_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    humiao_ok(data, &["migrate"]);
+    let file = data.join("公安事件-20261122.jsonl");
+    std::fs::write(
+        &file,
+        "{\"event_id\":\"GA-1\",\"kind\":\"detention\",\"occurred_on\":\"2026-11-20\",\"subject\":{\"name\":\"王强\",\"birth_date\":\"1986-02-03\"}}\n\
+         {\"event_id\":\"GA-2\",\"kind\":\"arrest\",\"occurred_on\":\"2026-11-20\",\"subject\":{\"name\":\"李四\"}}\n\
+         \n\
+         {\"event_id\":\"GA-3\",\"kind\":\"death\",\"occurred_on\":\"2026-11-21\",\"subject\":{\"name\":\"赵五\"}}\n",
+    )
+    .unwrap();
+    let args = [
+        "events",
+        "import",
+        "--department",
+        "police",
+        "--today",
+        AS_OF,
+        file.to_str().unwrap(),
+    ];
+    let first = humiao(data, &args);
+    assert_eq!(first.status.code(), Some(2), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("公安事件-20261122.jsonl:2: kind:"),
+        "{}",
+        stderr(&first)
+    );
+    let out = stdout(&first);
+    assert!(
+        out.contains("新事件 2 条，已收到过 0 条，拒收 1 条"),
+        "{out}"
+    );
+    // Processed at once: nobody in this empty county, so nothing links.
+    assert!(
+        out.contains("处理事件 2 条") && out.contains("未能关联到人员 2 条"),
+        "{out}"
+    );
+    let again = humiao(data, &args);
+    assert!(
+        stdout(&again).contains("新事件 0 条，已收到过 2 条"),
+        "{}",
+        stdout(&again)
+    );
+    let replay = humiao_ok(data, &["events", "process", "--replay", "--today", AS_OF]);
+    assert!(replay.contains("处理事件 2 条：生成预警 0 条"), "{replay}");
+}
+
+#[test]
+fn the_simulator_pushes_events_the_server_turns_into_alerts_and_deadlines_escalate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    small_demo(data, 300);
+    let (server, base) = support::cli::serve(data);
+    let out = humiao_ok(
+        data,
+        &[
+            "demo", "events", "--rate", "50", "--count", "20", "--url", &base,
+        ],
+    );
+    assert!(out.contains("已推送 20 条"), "{out}");
+    assert_eq!(out.matches("→ 202").count(), 20, "{out}");
+
+    // The server's worker processes them (not this test): wait until none is left.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = format!("sqlite://{}", data.join("humiao.db").display());
+    let (events, simulated_alerts) = rt.block_on(async {
+        let store = humiao_store::Store::connect(&url).await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !store.unprocessed_events(10).await.unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "events not processed");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let events = store.events(Some("accepted"), 100).await.unwrap();
+        let raised: usize = events
+            .iter()
+            .map(|e| {
+                serde_json::from_str::<serde_json::Value>(e.outcome_json.as_deref().unwrap())
+                    .unwrap()["alerts_raised"]
+                    .as_u64()
+                    .unwrap() as usize
+            })
+            .sum();
+        store.close().await;
+        (events, raised)
+    });
+    assert_eq!(events.len(), 20);
+    assert!(events.iter().all(|e| e.source_record_id.is_some()));
+    assert!(
+        simulated_alerts > 0,
+        "demo persons link, so events raise alerts"
+    );
+    drop(server);
+
+    // A month on, the deadline watch hands the overdue alerts up.
+    let watched = humiao_ok(data, &["alerts", "watch", "--today", "2026-12-30"]);
+    assert!(watched.contains("2026-12-30：到期提醒"), "{watched}");
+    let escalated: usize = watched
+        .split("逾期上报 ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(escalated > 0, "{watched}");
 }

@@ -91,6 +91,8 @@ pub struct AlertParams {
     pub due_days_high: i64,
     pub due_days_medium: i64,
     pub due_days_low: i64,
+    /// The director is reminded this many days before an alert falls due.
+    pub remind_days_before: i64,
 }
 
 impl Default for AlertParams {
@@ -101,6 +103,7 @@ impl Default for AlertParams {
             due_days_high: 3,
             due_days_medium: 7,
             due_days_low: 15,
+            remind_days_before: 1,
         }
     }
 }
@@ -132,6 +135,147 @@ pub struct AlertDraft {
     pub detail: String,
     pub due: NaiveDate,
     pub sources: Vec<SourceRecordId>,
+    /// For the police as well (an incident, an unsuitable venue, a mandatory report);
+    /// every urgent alert is, whatever raised it.
+    pub police: bool,
+}
+
+/// Who an alert is before: the grid's director always; the town station and the county
+/// centre as well from the level it is routed (or escalated) to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteLevel {
+    Grid,
+    Town,
+    County,
+}
+
+impl RouteLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grid => "grid",
+            Self::Town => "town",
+            Self::County => "county",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "grid" => Self::Grid,
+            "town" => Self::Town,
+            "county" => Self::County,
+            _ => return None,
+        })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Grid => "儿童主任",
+            Self::Town => "镇街儿童督导员",
+            Self::County => "县未保中心",
+        }
+    }
+
+    /// The supervisor above: the town over the grid, the centre over the town.
+    pub fn above(self) -> Option<Self> {
+        match self {
+            Self::Grid => Some(Self::Town),
+            Self::Town => Some(Self::County),
+            Self::County => None,
+        }
+    }
+}
+
+/// Where a new alert goes by its severity (domain brief §6): 中/低 to the grid's director;
+/// 高 to the town station as well; 紧急 at once to the centre, and marked for the police.
+pub fn route_of(severity: Severity, police: bool) -> (RouteLevel, bool) {
+    match severity {
+        Severity::Urgent => (RouteLevel::County, true),
+        Severity::High => (RouteLevel::Town, police),
+        Severity::Medium | Severity::Low => (RouteLevel::Grid, police),
+    }
+}
+
+/// An open alert as the deadline watch sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenAlert {
+    pub severity: Severity,
+    pub routed_to: RouteLevel,
+    pub due: NaiveDate,
+    pub reminded: bool,
+}
+
+/// What the deadline watch does with an open alert today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineStep {
+    /// Due soon: remind the director (once).
+    Remind,
+    /// The deadline passed: the supervisor above takes it on, with a new deadline.
+    Escalate { to: RouteLevel, due: NaiveDate },
+}
+
+/// The step an open alert calls for on `today`, if any. An overdue alert goes up one level
+/// (director → town station → centre) and gets a fresh deadline of its severity from today;
+/// at the centre it stays, overdue, on the centre's list.
+pub fn deadline_step(
+    alert: &OpenAlert,
+    today: NaiveDate,
+    params: &AlertParams,
+) -> Option<DeadlineStep> {
+    if alert.due < today {
+        return alert.routed_to.above().map(|to| DeadlineStep::Escalate {
+            to,
+            due: params.due(alert.severity, today),
+        });
+    }
+    let remind_from = alert.due - Duration::days(params.remind_days_before.max(0));
+    (!alert.reminded && today >= remind_from).then_some(DeadlineStep::Remind)
+}
+
+/// The alert an event raises for one child it concerns, if the kind raises one directly
+/// ([`EventEffect::ChildAlert`] / [`EventEffect::FamilyAlert`]); once per child per event.
+///
+/// [`EventEffect::ChildAlert`]: crate::event::EventEffect::ChildAlert
+/// [`EventEffect::FamilyAlert`]: crate::event::EventEffect::FamilyAlert
+pub fn event_alert(
+    child: PersonId,
+    department: &str,
+    event: &crate::event::DepartmentEvent,
+    source: SourceRecordId,
+    as_of: NaiveDate,
+    params: &AlertParams,
+) -> Option<AlertDraft> {
+    use crate::event::EventEffect;
+    let (severity, message, police, reason) = match event.kind.effect() {
+        EventEffect::ChildAlert {
+            severity,
+            message,
+            police,
+        } => (
+            severity,
+            message,
+            police,
+            format!("event:{}", event.kind.code()),
+        ),
+        EventEffect::FamilyAlert { severity } => (
+            severity,
+            FAMILY_CHANGE_MESSAGE,
+            false,
+            format!("family_change:{}", event.kind.code()),
+        ),
+        EventEffect::Facts | EventEffect::Recorded => return None,
+    };
+    Some(AlertDraft {
+        child,
+        reason_code: reason,
+        trigger_key: format!("event:{department}:{}", event.event_id),
+        severity,
+        masked_message: message.to_string(),
+        detail: event.describe_zh(),
+        due: params.due(severity, as_of),
+        sources: vec![source],
+        police,
+    })
 }
 
 /// A fact about one of the child's parents, as seen from the child.
@@ -224,6 +368,7 @@ pub fn alerts_for(
                 .iter()
                 .flat_map(|r| r.sources.iter().copied())
                 .collect(),
+            police: false,
         });
     }
     let window_start = as_of - Duration::days(params.family_change_window_days);
@@ -254,6 +399,7 @@ pub fn alerts_for(
             ),
             due: params.due(severity, as_of),
             sources: vec![fact.source],
+            police: false,
         });
     }
     out
@@ -311,6 +457,7 @@ pub fn risk_alerts(
             ),
             due: params.due(severity, as_of),
             sources: change.sources.clone(),
+            police: false,
         });
     }
     for (code, text) in &change.flags {
@@ -327,6 +474,7 @@ pub fn risk_alerts(
             detail: format!("{}：{text}", change.model_label),
             due: params.due(severity, as_of),
             sources: change.sources.clone(),
+            police: false,
         });
     }
     out
@@ -460,5 +608,100 @@ mod tests {
         );
         // The detail, for roles that may see it, names the type.
         assert!(alerts[0].detail.contains("困境儿童（贫困型）"));
+    }
+
+    #[test]
+    fn urgent_alerts_go_to_the_centre_and_the_police_high_ones_to_the_town() {
+        assert_eq!(
+            route_of(Severity::Urgent, false),
+            (RouteLevel::County, true)
+        );
+        assert_eq!(route_of(Severity::High, false), (RouteLevel::Town, false));
+        assert_eq!(route_of(Severity::High, true), (RouteLevel::Town, true));
+        assert_eq!(route_of(Severity::Medium, false), (RouteLevel::Grid, false));
+    }
+
+    #[test]
+    fn an_alert_is_reminded_once_then_escalated_level_by_level() {
+        let params = AlertParams::default();
+        let mut alert = OpenAlert {
+            severity: Severity::High,
+            routed_to: RouteLevel::Grid,
+            due: d(11, 25),
+            reminded: false,
+        };
+        assert_eq!(deadline_step(&alert, d(11, 23), &params), None);
+        assert_eq!(
+            deadline_step(&alert, d(11, 24), &params),
+            Some(DeadlineStep::Remind)
+        );
+        alert.reminded = true;
+        assert_eq!(
+            deadline_step(&alert, d(11, 25), &params),
+            None,
+            "due today is not late"
+        );
+        assert_eq!(
+            deadline_step(&alert, d(11, 26), &params),
+            Some(DeadlineStep::Escalate {
+                to: RouteLevel::Town,
+                due: d(11, 29)
+            })
+        );
+        alert.routed_to = RouteLevel::Town;
+        alert.due = d(11, 29);
+        assert_eq!(
+            deadline_step(&alert, d(11, 30), &params),
+            Some(DeadlineStep::Escalate {
+                to: RouteLevel::County,
+                due: d(12, 3)
+            })
+        );
+        alert.routed_to = RouteLevel::County;
+        assert_eq!(deadline_step(&alert, d(12, 30), &params), None);
+    }
+
+    #[test]
+    fn a_mandatory_report_raises_an_urgent_police_alert_once_per_event() {
+        let event = crate::event::parse_event(&serde_json::json!({
+            "event_id": "JY-7", "kind": "mandatory_report", "occurred_on": "2026-11-20",
+            "subject": { "name": "王小明", "birth_date": "2016-06-01" },
+            "details": "学校发现身上多处淤青"
+        }))
+        .unwrap();
+        let alert = event_alert(
+            PersonId(5),
+            "education",
+            &event,
+            SourceRecordId(9),
+            d(11, 22),
+            &AlertParams::default(),
+        )
+        .unwrap();
+        assert_eq!(alert.severity, Severity::Urgent);
+        assert!(alert.police);
+        assert_eq!(alert.trigger_key, "event:education:JY-7");
+        assert_eq!(alert.due, d(11, 23));
+        assert!(!alert.masked_message.contains("淤青"));
+        assert!(alert.detail.contains("淤青"));
+        assert_eq!(alert.sources, vec![SourceRecordId(9)]);
+    }
+
+    #[test]
+    fn fact_bearing_events_leave_alerts_to_the_rules() {
+        let event = crate::event::parse_event(&serde_json::json!({
+            "event_id": "GA-1", "kind": "death", "occurred_on": "2026-11-20",
+            "subject": { "citizen_id": "11010519491231002X" }
+        }))
+        .unwrap();
+        assert!(event_alert(
+            PersonId(5),
+            "police",
+            &event,
+            SourceRecordId(9),
+            d(11, 22),
+            &AlertParams::default()
+        )
+        .is_none());
     }
 }

@@ -21,8 +21,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::alert::Severity;
 use crate::citizen_id::CitizenId;
+use crate::fact::{FactDraft, FactKind};
 use crate::person::PersonName;
+use crate::records::{CustodyMeasure, DivorceChannel, Mention, MentionRole};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -152,6 +155,179 @@ pub struct DepartmentEvent {
     pub place: Option<String>,
     /// The sensitive detail, for roles that may see reasons.
     pub details: Option<String>,
+}
+
+impl EventPerson {
+    /// The birth date given, or the one the citizen ID carries.
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        self.birth_date
+            .or_else(|| self.citizen_id.as_ref().map(CitizenId::birth_date))
+    }
+
+    fn mention(&self, role: MentionRole) -> Mention {
+        Mention {
+            role,
+            citizen_id: self.citizen_id.clone(),
+            name: self.name.clone(),
+            sex: self.citizen_id.as_ref().map(CitizenId::sex),
+            birth_date: self.birth_date(),
+            relative_names: Vec::new(),
+        }
+    }
+}
+
+impl RelatedRole {
+    pub fn mention_role(self) -> MentionRole {
+        match self {
+            Self::Child => MentionRole::Child,
+            Self::Spouse => MentionRole::Spouse,
+            Self::Father => MentionRole::Father,
+            Self::Mother => MentionRole::Mother,
+        }
+    }
+}
+
+/// How an event reaches the children it concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventEffect {
+    /// It changes a fact about a person (a parent's death, custody or divorce): the children
+    /// are re-assessed and the rules decide — categories, risk levels, family-change alerts.
+    Facts,
+    /// It is about a child's safety or schooling: an alert for that child at once.
+    ChildAlert {
+        severity: Severity,
+        message: &'static str,
+        /// For the police as well (an incident, an unsuitable venue, a mandatory report).
+        police: bool,
+    },
+    /// It is about a parent but states no fact the rules read (a release): an alert for the
+    /// parent's children.
+    FamilyAlert { severity: Severity },
+    /// Kept and linked only (a birth: the register delivers the newborn).
+    Recorded,
+}
+
+impl EventKind {
+    /// What this kind of event does (severities per kind; deadlines are pack parameters).
+    pub fn effect(self) -> EventEffect {
+        use EventEffect::*;
+        match self {
+            Self::Divorce | Self::Death | Self::Detention | Self::Imprisonment => Facts,
+            Self::Release => FamilyAlert {
+                severity: Severity::Medium,
+            },
+            Self::Birth => Recorded,
+            Self::SchoolAbsence => ChildAlert {
+                severity: Severity::Medium,
+                message: "儿童近期无故缺课，请了解原因",
+                police: false,
+            },
+            Self::SchoolSuspension => ChildAlert {
+                severity: Severity::High,
+                message: "儿童停学或辍学，请尽快走访劝返",
+                police: false,
+            },
+            Self::VenueAdmission => ChildAlert {
+                severity: Severity::High,
+                message: "儿童出入不适宜场所，请及时联系监护人",
+                police: true,
+            },
+            Self::HospitalInjury => ChildAlert {
+                severity: Severity::High,
+                message: "儿童就医伤情需核实，请尽快走访",
+                police: false,
+            },
+            Self::PoliceIncident => ChildAlert {
+                severity: Severity::High,
+                message: "儿童涉及警情，请尽快走访了解",
+                police: true,
+            },
+            Self::MandatoryReport => ChildAlert {
+                severity: Severity::Urgent,
+                message: "强制报告：请立即核实儿童安全",
+                police: true,
+            },
+        }
+    }
+}
+
+impl DepartmentEvent {
+    /// Everyone the event names, subject first, as the linker sees them.
+    pub fn mentions(&self) -> Vec<Mention> {
+        let mut out = vec![self.subject.mention(MentionRole::Subject)];
+        let mut roles_seen = vec![MentionRole::Subject];
+        for r in &self.related {
+            let role = r.role.mention_role();
+            // A record has one mention per role (record links are keyed so); further children
+            // named are kept in the record for people to read.
+            if !roles_seen.contains(&role) {
+                roles_seen.push(role);
+                out.push(r.person.mention(role));
+            }
+        }
+        out
+    }
+
+    /// The facts it states, each about one of its mentions; `court` decides how a divorce
+    /// was granted.
+    pub fn facts(&self, court: bool) -> Vec<FactDraft> {
+        let subject = |kind, valid_to| FactDraft {
+            about: MentionRole::Subject,
+            kind,
+            valid_from: Some(self.occurred_on),
+            valid_to,
+        };
+        match self.kind {
+            EventKind::Death => vec![subject(FactKind::Death, None)],
+            EventKind::Detention => vec![subject(
+                FactKind::Custody {
+                    measure: CustodyMeasure::OtherRestriction,
+                },
+                self.until,
+            )],
+            EventKind::Imprisonment => vec![subject(
+                FactKind::Custody {
+                    measure: CustodyMeasure::Imprisonment,
+                },
+                self.until,
+            )],
+            EventKind::Divorce => {
+                let channel = if court {
+                    DivorceChannel::Judgment
+                } else {
+                    DivorceChannel::Registration
+                };
+                let mut out = vec![subject(FactKind::Divorce { channel }, None)];
+                if self.related.iter().any(|r| r.role == RelatedRole::Spouse) {
+                    out.push(FactDraft {
+                        about: MentionRole::Spouse,
+                        ..subject(FactKind::Divorce { channel }, None)
+                    });
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// What people who may see reasons read about it: the kind, date, place and details.
+    pub fn describe_zh(&self) -> String {
+        let mut out = format!(
+            "{}（{}）",
+            self.kind.label_zh(),
+            self.occurred_on.format("%Y-%m-%d")
+        );
+        if let Some(until) = self.until {
+            out.push_str(&format!("，至{}", until.format("%Y-%m-%d")));
+        }
+        if let Some(place) = &self.place {
+            out.push_str(&format!("，地点：{place}"));
+        }
+        if let Some(details) = &self.details {
+            out.push_str(&format!("；{details}"));
+        }
+        out
+    }
 }
 
 /// One thing wrong with an event: the field (a JSON path) and what is wrong, in words.
@@ -424,5 +600,64 @@ mod tests {
         .unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].field, "subject");
+    }
+
+    #[test]
+    fn an_event_names_its_persons_and_states_its_facts() {
+        let e = parse_event(&json!({
+            "event_id": "FY-3", "kind": "divorce", "occurred_on": "2026-11-02",
+            "subject": { "citizen_id": "11010519491231002X", "name": "李梅" },
+            "related": [
+                { "role": "spouse", "name": "王强" },
+                { "role": "child", "name": "王小明", "birth_date": "2016-06-01" },
+                { "role": "child", "name": "王小红", "birth_date": "2018-03-01" }
+            ]
+        }))
+        .unwrap();
+        let mentions = e.mentions();
+        let roles: Vec<MentionRole> = mentions.iter().map(|m| m.role).collect();
+        assert_eq!(
+            roles,
+            vec![
+                MentionRole::Subject,
+                MentionRole::Spouse,
+                MentionRole::Child
+            ]
+        );
+        assert_eq!(
+            mentions[0].birth_date,
+            NaiveDate::from_ymd_opt(1949, 12, 31)
+        );
+        let facts = e.facts(true);
+        assert_eq!(facts.len(), 2);
+        assert_eq!(
+            facts[1].kind,
+            FactKind::Divorce {
+                channel: DivorceChannel::Judgment
+            }
+        );
+        assert_eq!(facts[1].about, MentionRole::Spouse);
+
+        let detention = parse_event(&json!({
+            "event_id": "GA-2", "kind": "detention", "occurred_on": "2026-11-20",
+            "until": "2026-12-19", "subject": { "name": "王强" }
+        }))
+        .unwrap();
+        let facts = detention.facts(false);
+        assert_eq!(
+            facts[0].kind,
+            FactKind::Custody {
+                measure: CustodyMeasure::OtherRestriction
+            }
+        );
+        assert_eq!(facts[0].valid_to, NaiveDate::from_ymd_opt(2026, 12, 19));
+        assert_eq!(
+            EventKind::SchoolAbsence.effect(),
+            EventEffect::ChildAlert {
+                severity: Severity::Medium,
+                message: "儿童近期无故缺课，请了解原因",
+                police: false
+            }
+        );
     }
 }

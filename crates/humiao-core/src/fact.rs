@@ -217,6 +217,9 @@ pub fn facts_of_record(record: &DepartmentRecord) -> Vec<FactDraft> {
             Some(r.diagnosed_on),
             r.ended_on,
         )],
+        DepartmentRecord::Event(r) => r
+            .event
+            .facts(r.department == crate::records::Department::Court),
         DepartmentRecord::Divorce(r) => [MentionRole::Husband, MentionRole::Wife]
             .into_iter()
             .map(|about| FactDraft {

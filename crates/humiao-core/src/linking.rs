@@ -17,15 +17,18 @@ pub enum LinkRule {
     Reviewer,
     /// The first record of a person: nothing else matched it.
     NewPerson,
+    /// 姓名与出生日期一致且全县唯一 (an event without an ID, linked on arrival).
+    NameBirth,
 }
 
 impl LinkRule {
-    pub const ALL: [LinkRule; 5] = [
+    pub const ALL: [LinkRule; 6] = [
         Self::CitizenId,
         Self::IdRepair,
         Self::Probabilistic,
         Self::Reviewer,
         Self::NewPerson,
+        Self::NameBirth,
     ];
 
     pub fn code(self) -> &'static str {
@@ -35,6 +38,7 @@ impl LinkRule {
             Self::Probabilistic => "probabilistic",
             Self::Reviewer => "reviewer",
             Self::NewPerson => "new_person",
+            Self::NameBirth => "name_birth",
         }
     }
 
@@ -49,6 +53,7 @@ impl LinkRule {
             Self::Probabilistic => "概率匹配（多字段综合比对）",
             Self::Reviewer => "人工核对确认为同一人",
             Self::NewPerson => "未与其他记录匹配，新建人员",
+            Self::NameBirth => "姓名与出生日期一致且全县唯一",
         }
     }
 }

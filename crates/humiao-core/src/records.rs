@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::citizen_id::CitizenId;
+use crate::event::DepartmentEvent;
 use crate::person::{PersonName, Sex};
 use crate::region::RegionCode;
 
@@ -93,6 +94,9 @@ pub enum RecordKind {
     Divorce,
     /// 重病诊断: a diagnosis of an illness on the locality's serious-illness list.
     IllnessDiagnosis,
+    /// 推送事件: an event a department pushed (API or daily event file), not a mapped file
+    /// row — so not in [`RecordKind::ALL`], which lists the kinds an import mapping may name.
+    Event,
 }
 
 impl RecordKind {
@@ -115,11 +119,18 @@ impl RecordKind {
             Self::DisabilityCertificate => "disability_certificate",
             Self::Divorce => "divorce",
             Self::IllnessDiagnosis => "illness_diagnosis",
+            Self::Event => "event",
         }
     }
 
+    /// A kind an import mapping may name.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    /// Any kind a stored source record may have (pushed events too).
+    pub fn parse_stored(s: &str) -> Option<Self> {
+        Self::parse(s).or((s == Self::Event.code()).then_some(Self::Event))
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -131,6 +142,7 @@ impl RecordKind {
             Self::DisabilityCertificate => "残疾人证",
             Self::Divorce => "离婚",
             Self::IllnessDiagnosis => "重病诊断",
+            Self::Event => "推送事件",
         }
     }
 }
@@ -345,6 +357,15 @@ pub enum DepartmentRecord {
     DisabilityCertificate(DisabilityCertificate),
     Divorce(Divorce),
     IllnessDiagnosis(IllnessDiagnosis),
+    Event(PushedEvent),
+}
+
+/// An event a department pushed, kept as a source record like any file row: linked to the
+/// persons it names, giving facts, and cited as the source of the alerts it raises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedEvent {
+    pub department: Department,
+    pub event: DepartmentEvent,
 }
 
 /// 重病诊断: a diagnosis (or serious-illness reimbursement) of an illness on the locality's
@@ -373,6 +394,10 @@ pub enum MentionRole {
     Guardian,
     Husband,
     Wife,
+    /// The subject's spouse (an event names them).
+    Spouse,
+    /// A child an event names as concerned (the subject's child, or the child reported).
+    Child,
 }
 
 impl MentionRole {
@@ -384,6 +409,8 @@ impl MentionRole {
             Self::Guardian => "guardian",
             Self::Husband => "husband",
             Self::Wife => "wife",
+            Self::Spouse => "spouse",
+            Self::Child => "child",
         }
     }
 
@@ -395,6 +422,8 @@ impl MentionRole {
             "guardian" => Self::Guardian,
             "husband" => Self::Husband,
             "wife" => Self::Wife,
+            "spouse" => Self::Spouse,
+            "child" => Self::Child,
             _ => return None,
         })
     }
@@ -440,6 +469,7 @@ impl DepartmentRecord {
             Self::DisabilityCertificate(_) => RecordKind::DisabilityCertificate,
             Self::Divorce(_) => RecordKind::Divorce,
             Self::IllnessDiagnosis(_) => RecordKind::IllnessDiagnosis,
+            Self::Event(_) => RecordKind::Event,
         }
     }
 
@@ -510,6 +540,7 @@ impl DepartmentRecord {
                 r.birth_date,
                 Vec::new(),
             )],
+            Self::Event(r) => r.event.mentions(),
             Self::Divorce(r) => {
                 let mut out = Vec::new();
                 out.extend(Mention::of_ref(

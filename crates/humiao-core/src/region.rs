@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::geo::GeoPoint;
+
 /// Level of a place in the administrative tree this system manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -187,6 +189,10 @@ pub struct Region {
     pub name: String,
     /// 村 (rural) rather than 社区 (urban); decides 农村留守儿童. Meaningful for villages and grids.
     pub rural: bool,
+    /// A reference point (the centroid of a village or grid), against which a visit's position
+    /// is checked; `None` when not known.
+    #[serde(default)]
+    pub centre: Option<GeoPoint>,
 }
 
 impl Region {

@@ -4,6 +4,7 @@
 //! villages 001–199 are 居委会 (社区, urban), 201–399 村委会 (村, rural). County digits 99 make the
 //! code obviously fictitious.
 
+use humiao_core::geo::GeoPoint;
 use humiao_core::{Region, RegionCode};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -54,6 +55,8 @@ pub(crate) struct Village {
     pub roads: Vec<&'static str>,
     /// Next household serial, for 户号.
     pub next_household: u32,
+    /// A made-up reference point (centroid), against which visits' positions are checked.
+    pub centre: GeoPoint,
 }
 
 pub(crate) struct Places {
@@ -160,6 +163,36 @@ const ROADS: &[&str] = &[
 ];
 const GRID_ORDINALS: &[&str] = &["一", "二", "三", "四"];
 
+/// The county seat's made-up position: somewhere in northern Zhejiang, on no real place.
+const COUNTY_SEAT: (f64, f64) = (30.0, 120.5);
+/// Each town's seat from the county seat, in km (north, east), by the order of [`TOWNS`]: the
+/// two 街道 in the centre, the 镇 and the 乡 around it.
+const TOWN_OFFSETS_KM: [(f64, f64); 6] = [
+    (0.0, 0.0),
+    (1.5, 2.5),
+    (12.0, -3.0),
+    (-4.0, 13.0),
+    (-13.0, -2.0),
+    (5.0, -16.0),
+];
+
+/// A village's reference point: the `k`-th of its town on a sunflower spiral around the town's
+/// seat, about 1.5–2.5 km from its neighbours (communities of a 街道 closer together). Derived
+/// from positions only, so the rest of the county does not depend on it.
+fn village_centre(town: usize, k: usize, street: bool) -> GeoPoint {
+    const KM_PER_DEGREE: f64 = 111.195;
+    let (north0, east0) = TOWN_OFFSETS_KM[town % TOWN_OFFSETS_KM.len()];
+    let spacing = if street { 0.9 } else { 1.4 };
+    let r = spacing * ((k + 1) as f64).sqrt();
+    let angle = (k as f64 * 137.508).to_radians();
+    let (north, east) = (north0 + r * angle.cos(), east0 + r * angle.sin());
+    let lat = COUNTY_SEAT.0 + north / KM_PER_DEGREE;
+    let lon = COUNTY_SEAT.1 + east / (KM_PER_DEGREE * lat.to_radians().cos());
+    // Six decimals (about 0.1 m), as a register would keep them.
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    GeoPoint::new(round(lat), round(lon)).expect("near the county seat")
+}
+
 pub(crate) fn build(rng: &mut ChaCha8Rng) -> Places {
     let mut village_pool: Vec<&str> = VILLAGE_NAMES.to_vec();
     let mut community_pool: Vec<&str> = COMMUNITY_NAMES.to_vec();
@@ -208,6 +241,7 @@ pub(crate) fn build(rng: &mut ChaCha8Rng) -> Places {
                 grids,
                 roads,
                 next_household: 1,
+                centre: village_centre(t, i, *kind == TownKind::Street),
             });
         }
         towns.push(Town {
@@ -226,6 +260,7 @@ impl Places {
             code: RegionCode::parse(code).expect("generated codes are valid"),
             name: name.to_string(),
             rural,
+            centre: None,
         };
         let mut out = vec![region(COUNTY_CODE, COUNTY_NAME, false)];
         for (t, town) in self.towns.iter().enumerate() {
@@ -235,7 +270,11 @@ impl Places {
                 town.kind != TownKind::Street,
             ));
             for village in self.villages.iter().filter(|v| v.town == t) {
-                out.push(region(&village.code, &village.name, village.rural));
+                // Villages carry the reference point; their grids use it.
+                out.push(Region {
+                    centre: Some(village.centre),
+                    ..region(&village.code, &village.name, village.rural)
+                });
                 for grid in &village.grids {
                     out.push(region(&grid.code, &grid.name, village.rural));
                 }
@@ -303,5 +342,38 @@ mod tests {
         }
         assert!(places.villages.iter().any(|v| v.rural));
         assert!(places.villages.iter().any(|v| !v.rural));
+    }
+
+    #[test]
+    fn villages_have_points_a_few_km_apart_around_the_county_seat() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let places = build(&mut rng);
+        let seat = GeoPoint::new(COUNTY_SEAT.0, COUNTY_SEAT.1).unwrap();
+        let regions = places.regions();
+        for v in &places.villages {
+            assert!(
+                seat.distance_m(v.centre) < 25_000.0,
+                "{} {:?}",
+                v.name,
+                v.centre
+            );
+            let nearest = places
+                .villages
+                .iter()
+                .filter(|o| o.code != v.code)
+                .map(|o| v.centre.distance_m(o.centre))
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (500.0..6_000.0).contains(&nearest),
+                "{}: nearest village {nearest:.0} m",
+                v.name
+            );
+            let region = regions.iter().find(|r| r.code.as_str() == v.code).unwrap();
+            assert_eq!(region.centre, Some(v.centre));
+        }
+        assert!(regions
+            .iter()
+            .filter(|r| r.level() == RegionLevel::Grid)
+            .all(|r| r.centre.is_none()));
     }
 }

@@ -323,6 +323,7 @@ fn allowed_fields(kind: RecordKind) -> &'static [&'static str] {
             "diagnosed_on",
             "ended_on",
         ],
+        RecordKind::Event => &[],
     }
 }
 
@@ -343,6 +344,7 @@ fn required_fields(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::DisabilityCertificate => &["certificate_no", "name", "category", "grade"],
         RecordKind::Divorce => &["record_no", "husband_name", "wife_name", "date", "channel"],
         RecordKind::IllnessDiagnosis => &["record_no", "name", "illness", "diagnosed_on"],
+        RecordKind::Event => &[],
     }
 }
 

@@ -243,6 +243,8 @@ pub fn fields(kind: RecordKind) -> &'static [FieldSpec] {
         RecordKind::DisabilityCertificate => DISABILITY_CERTIFICATE,
         RecordKind::Divorce => DIVORCE,
         RecordKind::IllnessDiagnosis => ILLNESS_DIAGNOSIS,
+        // Events arrive as JSON (API or event file), never through a mapping.
+        RecordKind::Event => &[],
     }
 }
 

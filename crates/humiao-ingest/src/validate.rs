@@ -595,6 +595,7 @@ impl Values {
                 diagnosed_on: self.date("diagnosed_on")?,
                 ended_on: self.date("ended_on"),
             }),
+            RecordKind::Event => return None,
         })
     }
 }

@@ -273,11 +273,7 @@ impl<'a> Run<'a> {
             .iter()
             .map(|&i| {
                 let alert = &write.alerts[i];
-                humiao_core::notify::Notification::for_alert(
-                    alert.grid.clone(),
-                    alert.draft.severity,
-                    alert.draft.due,
-                )
+                humiao_core::notify::Notification::for_alert(alert.grid.clone(), &alert.draft)
             })
             .collect();
         if let Some(model) = pack.risk.first() {

@@ -6,8 +6,11 @@
 //!
 //! [`Store`]: humiao_store::Store
 
+mod alert_params;
 mod assess;
 mod county;
+mod deadlines;
+mod events;
 mod fairness;
 mod houses;
 mod import;
@@ -17,7 +20,13 @@ mod rules;
 mod survivorship;
 mod visit_plan;
 
+pub use alert_params::alert_params;
 pub use assess::{assess_all, assess_children, AssessReport};
+pub use deadlines::{watch_deadlines, DeadlineReport};
+pub use events::{
+    process_event, process_pending_events, replay_events, EventOutcome, EventRules, EventsReport,
+    MentionOutcome,
+};
 pub use fairness::{fairness_report, FairnessReport, GroupRow, IndicatorRate};
 pub use houses::derive_houses;
 pub use import::{import_file, load_mapping, FileOutcome, ImportError, ImportReport, Progress};

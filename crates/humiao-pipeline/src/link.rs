@@ -98,6 +98,8 @@ fn id_field_of(role: MentionRole) -> &'static str {
         MentionRole::Guardian => "guardian_citizen_id",
         MentionRole::Husband => "husband_citizen_id",
         MentionRole::Wife => "wife_citizen_id",
+        MentionRole::Spouse => "related.spouse.citizen_id",
+        MentionRole::Child => "related.child.citizen_id",
     }
 }
 

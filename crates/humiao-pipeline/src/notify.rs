@@ -13,6 +13,8 @@ impl Notifier for LogNotifier {
         tracing::info!(
             target: "humiao::notify",
             grid = n.grid.as_ref().map(|g| g.to_string()).unwrap_or_default(),
+            to = n.to.as_str(),
+            police = n.police,
             severity = n.severity.as_str(),
             due = %n.due,
             text = %n.text,
@@ -62,9 +64,9 @@ mod tests {
     fn failures_are_counted_out_and_do_not_stop_the_rest() {
         let due = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let list = [
-            Notification::for_alert(None, Severity::Urgent, due),
-            Notification::for_alert(None, Severity::High, due),
-            Notification::for_alert(None, Severity::Medium, due),
+            Notification::reminder(None, Severity::Urgent, due),
+            Notification::reminder(None, Severity::High, due),
+            Notification::reminder(None, Severity::Medium, due),
         ];
         let channel = Recording::default();
         assert_eq!(notify_all(&channel, &list), 2);

@@ -1,6 +1,8 @@
 //! Linking the demo county on SQLite and on PostgreSQL gives the same persons, and a second full
 //! run keeps every person id (stable ids), on both databases.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -66,25 +68,6 @@ async fn link_county(store: &Store, input: &std::path::Path) -> BTreeMap<String,
     after
 }
 
-async fn postgres() -> Option<(Store, String, String)> {
-    use sqlx::Connection;
-    let admin_url = std::env::var("HUMIAO_TEST_POSTGRES").ok()?;
-    sqlx::any::install_default_drivers();
-    let mut admin = sqlx::AnyConnection::connect(&admin_url).await.unwrap();
-    let name = format!(
-        "humiao_link_{}_{}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
-    Some((store, admin_url, name))
-}
-
 #[tokio::test]
 async fn sqlite_and_postgres_link_the_same_county_the_same_way() {
     let dir = tempfile::tempdir().unwrap();
@@ -92,21 +75,10 @@ async fn sqlite_and_postgres_link_the_same_county_the_same_way() {
         .await
         .unwrap();
     let on_sqlite = link_county(&sqlite, &dir.path().join("a")).await;
-    let Some((pg, admin_url, name)) = postgres().await else {
-        assert!(
-            std::env::var("HUMIAO_REQUIRE_POSTGRES").is_err(),
-            "HUMIAO_TEST_POSTGRES is required"
-        );
-        eprintln!("SKIPPED the PostgreSQL half: HUMIAO_TEST_POSTGRES not set");
+    let Some(pg) = common::postgres("link").await else {
         return;
     };
-    let on_postgres = link_county(&pg, &dir.path().join("b")).await;
-    pg.close().await;
-    use sqlx::Connection;
-    let mut admin = sqlx::AnyConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let on_postgres = link_county(&pg.store, &dir.path().join("b")).await;
+    pg.drop().await;
     assert_eq!(on_sqlite, on_postgres);
 }

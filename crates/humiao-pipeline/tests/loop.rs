@@ -1,12 +1,14 @@
 //! The data loop on hand-made department files: import (with bad rows), link, assess, alert.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use humiao_core::access::{Actor, Role};
 use humiao_core::alert::{AlertParams, AlertStatus};
 use humiao_core::policy::Category;
-use humiao_core::{CitizenId, Department, PersonId, Region, RegionCode};
+use humiao_core::{CitizenId, Department, PersonId, RegionCode};
 use humiao_pipeline::{
     assess_all, import_file, link_records, load_mapping, FileOutcome, LinkOptions,
 };
@@ -54,19 +56,7 @@ async fn fixture() -> Fixture {
         (HUKOU_VILLAGE, "西山村", true),
         (HOME_GRID, "西山村一网格", true),
     ];
-    store
-        .upsert_regions(
-            &regions
-                .iter()
-                .map(|(c, n, r)| Region {
-                    code: code(c),
-                    name: n.to_string(),
-                    rural: *r,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .await
-        .unwrap();
+    common::upsert_regions(&store, &regions).await;
     Fixture {
         _dir: dir,
         store,

@@ -13,6 +13,7 @@ pub mod expr;
 pub mod pack;
 pub mod risk;
 pub mod value;
+pub mod visit;
 pub mod vocab;
 
 pub use assess::{Assessment, EntitlementOutcome, Undetermined};

@@ -72,6 +72,30 @@ struct RawPack {
     /// which carries no span.
     #[serde(default)]
     risk: BTreeMap<String, RawRisk>,
+    /// Not `Spanned` either: `[[visit_form.aspects]]` alone makes `visit_form` implicit.
+    #[serde(default)]
+    visit_form: Option<RawVisitForm>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVisitForm {
+    #[serde(default)]
+    aspects: Vec<RawAspect>,
+}
+
+/// One `[[visit_form.aspects]]` entry: a new aspect (code and label), or changes to one of
+/// the same code below (the fields given).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAspect {
+    code: Spanned<String>,
+    #[serde(default)]
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    hint: Option<Spanned<String>>,
+    #[serde(default)]
+    required: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +273,9 @@ pub struct RulePack {
     pub entitlements: Vec<Entitlement>,
     /// Risk models, the general one (`general`) first.
     pub risk: Vec<crate::risk::RiskModel>,
+    /// The visit form, when a layer defines one (`crate::visit::form_of` falls back to the
+    /// national form for packs activated before forms were configurable).
+    pub visit_form: Option<crate::visit::VisitForm>,
 }
 
 impl RulePack {
@@ -505,6 +532,26 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
         }
     }
 
+    // The visit checks' thresholds: whole numbers, positive (the clock tolerance may be 0).
+    for (name, min) in crate::visit::CHECK_PARAMETERS {
+        let Some(p) = parameters.iter().find(|p| p.name == name) else {
+            continue;
+        };
+        let (origin, spanned) = params[name];
+        let bad = p.ty != Type::Int
+            || p.values
+                .iter()
+                .any(|(_, v)| !matches!(v, Value::Int(i) if *i >= min));
+        if bad {
+            errors[origin.0].at(
+                spanned.span().start,
+                format!("参数 {name} 应为不小于 {min} 的整数"),
+            );
+        }
+    }
+
+    let visit_form = merge_visit_form(&raws, &mut errors);
+
     // Category codes.
     let mut category_order: Vec<(Category, String)> = Vec::new();
     for (code, (origin, spanned)) in &categories {
@@ -726,7 +773,121 @@ pub fn load(layers: &[PackSource]) -> Result<RulePack, PackErrors> {
         categories: reorder(categories, &order, &new_index),
         entitlements,
         risk: models,
+        visit_form,
     })
+}
+
+/// Most aspects a visit form may have: it is filled in on a phone.
+pub const MAX_VISIT_ASPECTS: usize = 20;
+
+/// The visit form from the layers, base first: the first layer with aspects sets them in order;
+/// a later layer changes the fields it gives of an aspect of the same code and appends aspects
+/// with new codes. `None` when no layer has a form.
+fn merge_visit_form(raws: &[RawPack], errors: &mut [Errors]) -> Option<crate::visit::VisitForm> {
+    use crate::visit::{AspectDef, VisitForm};
+    let mut aspects: Vec<AspectDef> = Vec::new();
+    let mut any = false;
+    // Where the last layer's first aspect is, to point at problems of the form as a whole.
+    let mut last_at: Option<(usize, usize)> = None;
+    for (i, raw) in raws.iter().enumerate() {
+        let Some(form) = &raw.visit_form else {
+            continue;
+        };
+        any = true;
+        let e = &mut errors[i];
+        let mut seen: Vec<&str> = Vec::new();
+        for a in &form.aspects {
+            let code = a.code.get_ref();
+            let at = a.code.span().start;
+            let valid_code = code.len() <= 32
+                && code.starts_with(|c: char| c.is_ascii_lowercase())
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid_code {
+                e.at(
+                    at,
+                    format!(
+                        "走访表单项目代码“{code}”应以小写字母开头，只含小写字母、数字和下划线（至多32个字符）"
+                    ),
+                );
+                continue;
+            }
+            if seen.contains(&code.as_str()) {
+                e.at(at, format!("走访表单项目 {code} 在本文件中重复"));
+                continue;
+            }
+            seen.push(code);
+            let label = a
+                .label
+                .as_ref()
+                .map(|l| (l.get_ref().trim(), l.span().start));
+            if let Some((text, at)) = label {
+                if text.is_empty() || text.chars().count() > 30 {
+                    e.at(
+                        at,
+                        format!("走访表单项目 {code}：label 不能为空，至多30个字"),
+                    );
+                    continue;
+                }
+            }
+            if let Some(h) = &a.hint {
+                if h.get_ref().chars().count() > 200 {
+                    e.at(
+                        h.span().start,
+                        format!("走访表单项目 {code}：hint 至多200个字"),
+                    );
+                    continue;
+                }
+            }
+            let hint = a
+                .hint
+                .as_ref()
+                .map(|h| h.get_ref().trim().to_string())
+                .filter(|h| !h.is_empty());
+            match aspects.iter_mut().find(|d| d.code == *code) {
+                Some(d) => {
+                    if let Some((text, _)) = label {
+                        d.label = text.to_string();
+                    }
+                    if a.hint.is_some() {
+                        d.hint = hint;
+                    }
+                    if let Some(r) = a.required {
+                        d.required = r;
+                    }
+                }
+                None => match label {
+                    Some((text, _)) => aspects.push(AspectDef {
+                        code: code.clone(),
+                        label: text.to_string(),
+                        hint,
+                        required: a.required.unwrap_or(false),
+                    }),
+                    None => e.at(at, format!("走访表单项目 {code} 是新增项目，须写 label")),
+                },
+            }
+        }
+        if let Some(first) = form.aspects.first() {
+            last_at = Some((i, first.code.span().start));
+        }
+    }
+    if !any {
+        return None;
+    }
+    let (layer, at) = last_at.unwrap_or((raws.len() - 1, 0));
+    if aspects.is_empty() {
+        errors[layer].at(at, "走访表单至少要有一个项目");
+    } else if aspects.len() > MAX_VISIT_ASPECTS {
+        errors[layer].at(
+            at,
+            format!(
+                "走访表单有 {} 个项目，至多 {MAX_VISIT_ASPECTS} 个",
+                aspects.len()
+            ),
+        );
+    }
+    Some(VisitForm { aspects })
 }
 
 /// Compiles one risk model from its layers (base first): a later layer replaces the levels and

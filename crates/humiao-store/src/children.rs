@@ -8,7 +8,9 @@ use humiao_core::access::{Actor, Role};
 use humiao_core::fact::Fact;
 use humiao_core::linking::LinkRule;
 use humiao_core::policy::{Category, Reason};
-use humiao_core::{MentionRole, Person, PersonId, RegionCode, RelationKind, SourceRecordId};
+use humiao_core::{
+    MentionRole, Person, PersonId, RegionCode, RegionLevel, RelationKind, SourceRecordId,
+};
 
 use crate::population::{fact_from_row, person_from_row, PERSON_COLUMNS};
 use crate::{corrupt, date_text, get, parse_date, Arg, Result, Sql, Store, StoreError};
@@ -20,20 +22,36 @@ pub(crate) fn push_scope(sql: &mut Sql, actor: &Actor, place: &str, fallback: &s
         sql.push("1 = 0");
         return;
     }
+    // "In the region" as equality for a grid (one code) and a range for larger regions, so the
+    // place columns' indexes serve it (a bound LIKE pattern cannot use one): region codes are
+    // digits, so every code under prefix P lies in [P, P999…9] and nothing else does, in any
+    // collation. With the birth date, `persons_residence_birth` answers a director's children.
+    let within = |sql: &mut Sql, column: &str, region: &RegionCode| {
+        let prefix = region.scope_prefix();
+        if region.level() == RegionLevel::Grid {
+            sql.push(&format!("{column} = "))
+                .bind(Arg::Text(prefix.to_string()));
+        } else {
+            sql.push(&format!("({column} >= "))
+                .bind(Arg::Text(prefix.to_string()))
+                .push(&format!(" AND {column} <= "))
+                .bind(Arg::Text(format!("{prefix}{}", "9".repeat(20))))
+                .push(")");
+        }
+    };
     sql.push("(");
     for (i, region) in actor.jurisdiction.iter().enumerate() {
         if i > 0 {
             sql.push(" OR ");
         }
-        let pattern = format!("{}%", region.scope_prefix());
         if actor.role == Role::ChildDirector {
-            sql.push(place).push(" LIKE ").bind(Arg::Text(pattern));
+            within(sql, place, region);
         } else {
-            sql.push(&format!("({place} LIKE "))
-                .bind(Arg::Text(pattern.clone()))
-                .push(&format!(" OR ({place} IS NULL AND {fallback} LIKE "))
-                .bind(Arg::Text(pattern))
-                .push("))");
+            sql.push("(");
+            within(sql, place, region);
+            sql.push(&format!(" OR ({place} IS NULL AND "));
+            within(sql, fallback, region);
+            sql.push("))");
         }
     }
     sql.push(")");

@@ -32,15 +32,16 @@ mod reveals;
 mod risk;
 mod settings;
 mod users;
+mod verifications;
 mod visits;
 
-pub use alerts::{AlertFilter, AlertRow, NewAlert};
+pub use alerts::{AlertFilter, AlertRow, AlertStep, DueAlert, NewAlert};
 pub use audit::{AuditEntry, AuditRow, ChainCheck};
 pub use children::{
     CategoryRow, ChildFilter, ChildSummary, FactRow, LinkedRecordRow, RelativeRow, RiskLevelSummary,
 };
 pub use dashboard::{CountRow, Dashboard};
-pub use events::{ApiKeyAuth, ApiKeyRow, EventReceipt, EventRow};
+pub use events::{ApiKeyAuth, ApiKeyRow, EventReceipt, EventRow, PersonBrief, SampleFamily};
 pub use houses::{HouseCounts, HouseRelation, HouseRow, PersonHouse, ResidentRow};
 pub use imports::{BatchRow, BatchStatus, NewBatch, NewSourceRecord, PendingRecord, QuarantineRow};
 pub use linkstate::{DecisionRow, LinkableRecord, MentionLink, PersonEventRow, ReviewRow};
@@ -50,7 +51,14 @@ pub use reveals::RevealRow;
 pub use risk::{NewRiskOverride, RiskOverrideRow, RiskRow};
 pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
-pub use visits::{NewObservation, NewPhoto, NewVisit, PhotoRow, VisitRow};
+pub use verifications::{
+    CategoryQuality, DecidedVerification, NewVerification, PendingVerification, VerificationCount,
+    VerificationRow,
+};
+pub use visits::{
+    ClosedAlert, FlaggedVisitRow, NewObservation, NewPhoto, NewVisit, PhotoRow, RecordedVisit,
+    VisitRow,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -94,84 +102,49 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// One migration per dialect: its version (the number its files start with), its description
+/// and its SQL.
+type MigrationFile = (i64, &'static str, &'static str);
+
+/// The migrations of both dialects, in order. Versions are the files' numbers, not positions,
+/// so migrations written on different branches (0010, 0011, 0012 …) keep their versions when
+/// the branches meet.
+macro_rules! migrations {
+    ($($version:literal $description:literal $file:literal),* $(,)?) => {
+        (
+            &[$(($version, $description, include_str!(concat!("../migrations/sqlite/", $file)))),*],
+            &[$(($version, $description, include_str!(concat!("../migrations/postgres/", $file)))),*],
+        )
+    };
+}
+
 fn migrator(backend: Backend) -> Migrator {
-    let files: [(&str, &'static str); 9] = match backend {
-        Backend::Sqlite => [
-            (
-                "initial",
-                include_str!("../migrations/sqlite/0001_initial.sql"),
-            ),
-            (
-                "user department",
-                include_str!("../migrations/sqlite/0002_user_department.sql"),
-            ),
-            (
-                "linking",
-                include_str!("../migrations/sqlite/0003_linking.sql"),
-            ),
-            (
-                "houses and settings",
-                include_str!("../migrations/sqlite/0004_houses.sql"),
-            ),
-            ("risk", include_str!("../migrations/sqlite/0005_risk.sql")),
-            (
-                "visit observations",
-                include_str!("../migrations/sqlite/0006_observations.sql"),
-            ),
-            (
-                "risk overrides",
-                include_str!("../migrations/sqlite/0007_risk_overrides.sql"),
-            ),
-            (
-                "events",
-                include_str!("../migrations/sqlite/0008_events.sql"),
-            ),
-            (
-                "reveals",
-                include_str!("../migrations/sqlite/0009_reveals.sql"),
-            ),
-        ],
-        Backend::Postgres => [
-            (
-                "initial",
-                include_str!("../migrations/postgres/0001_initial.sql"),
-            ),
-            (
-                "user department",
-                include_str!("../migrations/postgres/0002_user_department.sql"),
-            ),
-            (
-                "linking",
-                include_str!("../migrations/postgres/0003_linking.sql"),
-            ),
-            (
-                "houses and settings",
-                include_str!("../migrations/postgres/0004_houses.sql"),
-            ),
-            ("risk", include_str!("../migrations/postgres/0005_risk.sql")),
-            (
-                "visit observations",
-                include_str!("../migrations/postgres/0006_observations.sql"),
-            ),
-            (
-                "risk overrides",
-                include_str!("../migrations/postgres/0007_risk_overrides.sql"),
-            ),
-            (
-                "events",
-                include_str!("../migrations/postgres/0008_events.sql"),
-            ),
-            (
-                "reveals",
-                include_str!("../migrations/postgres/0009_reveals.sql"),
-            ),
-        ],
+    let (sqlite, postgres): (&[MigrationFile], &[MigrationFile]) = migrations![
+        1 "initial" "0001_initial.sql",
+        2 "user department" "0002_user_department.sql",
+        3 "linking" "0003_linking.sql",
+        4 "houses and settings" "0004_houses.sql",
+        5 "risk" "0005_risk.sql",
+        6 "visit observations" "0006_observations.sql",
+        7 "risk overrides" "0007_risk_overrides.sql",
+        8 "events" "0008_events.sql",
+        9 "reveals" "0009_reveals.sql",
+        10 "routing" "0010_routing.sql",
+        11 "visit client id" "0011_visit_client_id.sql",
+        12 "visit checks" "0012_visit_checks.sql",
+        13 "verifications" "0013_verifications.sql",
+        14 "scope index" "0014_scope_index.sql",
+        15 "open alerts due, partial" "0015_open_due_partial.sql",
+    ];
+    let files = match backend {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
     };
     Migrator {
         migrations: Cow::Owned(
-            (1..)
-                .zip(files)
-                .map(|(version, (description, sql))| {
+            files
+                .iter()
+                .map(|&(version, description, sql)| {
                     Migration::new(
                         version,
                         Cow::Borrowed(description),
@@ -337,6 +310,20 @@ impl Sql {
 
 pub(crate) fn now_text(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// As [`now_text`] to the millisecond: when an event arrived and was processed (the latency
+/// from one to the other is a measured target).
+pub(crate) fn now_text_ms(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A nullable float as a bind argument, for `CAST($n AS DOUBLE PRECISION)`. sqlx's `Any`
+/// driver binds a NULL `f64` as a PostgreSQL `float4`; the statement cached on the connection
+/// then refuses a later non-NULL `f64` ("incorrect binary data format"). Text has one type
+/// either way, and Rust prints an `f64` so that it reads back exactly.
+pub(crate) fn float_arg(value: Option<f64>) -> Option<String> {
+    value.filter(|v| v.is_finite()).map(|v| v.to_string())
 }
 
 pub(crate) fn date_text(date: NaiveDate) -> String {

@@ -399,8 +399,18 @@ impl LinkWriter<'_> {
         .bind(into.0)
         .execute(&mut *tx)
         .await?;
+        // The merged-away person's findings go (its categories are deleted below), so the
+        // decisions about them lapse; the survivor's findings are verified on their own.
+        sqlx::query(
+            "UPDATE verifications SET lapsed_on = $2 WHERE person_id = $1 AND lapsed_on IS NULL",
+        )
+        .bind(from.0)
+        .bind(self.now.get(..10).unwrap_or_default().to_string())
+        .execute(&mut *tx)
+        .await?;
         for (table, column) in [
             ("alerts", "person_id"),
+            ("verifications", "person_id"),
             ("visits", "person_id"),
             ("photos", "person_id"),
             ("risk_overrides", "person_id"),
@@ -465,7 +475,8 @@ impl LinkWriter<'_> {
             "SELECT (SELECT COUNT(*) FROM record_links WHERE person_id = $1) + \
              (SELECT COUNT(*) FROM alerts WHERE person_id = $1) + \
              (SELECT COUNT(*) FROM visits WHERE person_id = $1) + \
-             (SELECT COUNT(*) FROM risk_overrides WHERE person_id = $1) AS n",
+             (SELECT COUNT(*) FROM risk_overrides WHERE person_id = $1) + \
+             (SELECT COUNT(*) FROM verifications WHERE person_id = $1) AS n",
         )
         .bind(id.0)
         .fetch_one(&mut *tx)

@@ -201,7 +201,8 @@ impl LinkWriter<'_> {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO record_links (source_record_id, role, person_id, rule, explanation, \
-             probability) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source_record_id, role) \
+             probability) VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION)) \
+             ON CONFLICT (source_record_id, role) \
              DO UPDATE SET person_id = excluded.person_id, rule = excluded.rule, \
              explanation = excluded.explanation, probability = excluded.probability",
         )
@@ -210,7 +211,7 @@ impl LinkWriter<'_> {
         .bind(person.map(|p| p.0))
         .bind(rule.map(|r| r.code()))
         .bind(explanation.to_string())
-        .bind(probability)
+        .bind(crate::float_arg(probability))
         .execute(&mut *self.tx.tx)
         .await?;
         Ok(())
@@ -491,6 +492,9 @@ impl Store {
                 .bind(category.code())
                 .execute(&mut *tx.tx)
                 .await?;
+            // A director's decision was about this finding: if the rules find the category
+            // again, it is a new finding to verify.
+            crate::verifications::lapse(&mut tx.tx, *person, *category, write.as_of).await?;
         }
         // Many rows per statement: a county's decisions are tens of thousands of rows. A row
         // may appear once per statement (PostgreSQL refuses to update one row twice), so a
@@ -534,7 +538,7 @@ impl Store {
         crate::risk::upsert_risks(&mut tx.tx, &write.risks).await?;
         let mut raised = Vec::new();
         for (i, alert) in write.alerts.iter().enumerate() {
-            if insert_alert(&mut tx.tx, alert).await? {
+            if insert_alert(&mut tx.tx, alert, write.as_of).await? {
                 raised.push(i);
             }
         }

@@ -4,7 +4,7 @@
 //! fresh database that is dropped afterwards. If PostgreSQL cannot be reached the tests fail,
 //! unless `HUMIAO_SKIP_POSTGRES=1` is set, in which case they say so loudly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use humiao_core::access::{Actor, Role};
@@ -144,12 +144,36 @@ async fn seed_regions(store: &Store) {
                     code: code(c),
                     name: n.to_string(),
                     rural: *r,
+                    // 青石社区 has a reference point; 西山村 has none.
+                    centre: (*c == "330199001001").then(|| QINGSHI.into_point()),
                 })
                 .collect::<Vec<_>>(),
         )
         .await
         .unwrap();
 }
+
+/// 青石社区's reference point (synthetic).
+const QINGSHI: (f64, f64) = (30.2741, 120.1551);
+
+trait IntoPoint {
+    fn into_point(self) -> humiao_core::geo::GeoPoint;
+}
+
+impl IntoPoint for (f64, f64) {
+    fn into_point(self) -> humiao_core::geo::GeoPoint {
+        humiao_core::geo::GeoPoint::new(self.0, self.1).unwrap()
+    }
+}
+
+/// The national pack's thresholds.
+const CHECKS: humiao_core::visit_check::CheckParams = humiao_core::visit_check::CheckParams {
+    max_distance_m: 3000,
+    max_accuracy_m: 500,
+    clock_tolerance_minutes: 10,
+    max_delay_days: 7,
+    max_speed_kmh: 120,
+};
 
 fn member(name: &str, id: &CitizenId, grid: &str, father: Option<&CitizenId>) -> HouseholdMember {
     HouseholdMember {
@@ -317,6 +341,7 @@ fn alert_for(child: PersonId, trigger: &str, reason: &str) -> AlertDraft {
         detail: "父亲死亡（2026-10-01）".into(),
         due: d(2026, 11, 25),
         sources: vec![SourceRecordId(1)],
+        police: false,
     }
 }
 
@@ -553,7 +578,11 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
         latitude: Some(30.1),
         longitude: Some(120.2),
         accuracy_m: Some(15.0),
-        aspects: BTreeMap::from([("家庭情况".to_string(), "祖母照料".to_string())]),
+        aspects: vec![humiao_core::visit::VisitAspect {
+            code: "family".into(),
+            label: "家庭情况".into(),
+            text: "祖母照料".into(),
+        }],
         notes: "已走访".into(),
         photos: vec![NewPhoto {
             content_type: "image/png".into(),
@@ -572,16 +601,19 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
             },
         ],
         observed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        checks: CHECKS,
+        client_id: None,
     };
     assert!(matches!(
         store.record_visit(&director_a, &visit).await,
         Err(StoreError::NotFound)
     ));
-    let visit_id = store.record_visit(&director_b, &visit).await.unwrap();
+    let visit_id = store.record_visit(&director_b, &visit).await.unwrap().id;
     let visits = store.visits_of(seeded.child_b).await.unwrap();
     assert_eq!(visits.len(), 1);
     assert_eq!(visits[0].id, visit_id);
-    assert_eq!(visits[0].aspects["家庭情况"], "祖母照料");
+    assert_eq!(visits[0].aspect("家庭情况"), Some("祖母照料"));
+    assert_eq!(visits[0].aspect("family"), Some("祖母照料"));
     assert_eq!(visits[0].latitude, Some(30.1));
     // The observations, dated by the visit's day in China, for the rules.
     let observed = store
@@ -694,6 +726,143 @@ async fn alerts_are_routed_deduplicated_and_closed_by_a_visit(store: &Store) {
     assert!(store.record_visit(&director_b, &visit).await.is_err());
 }
 storage_test!(alerts, alerts_are_routed_deduplicated_and_closed_by_a_visit);
+
+/// A visit from the phone's queue: sent twice it is stored once, with one set of photos; when
+/// its alert was closed meanwhile by another visit, that visit and the closing are untouched.
+async fn a_visit_sent_twice_is_stored_once_and_a_closed_alert_is_left_alone(store: &Store) {
+    let seeded = seed_people(store).await;
+    let director_a = user(store, "dir_a", Role::ChildDirector, &[GRID_A]).await;
+    let colleague = user(store, "dir_a2", Role::ChildDirector, &[GRID_A]).await;
+    let write = AssessmentWrite {
+        as_of: AS_OF(),
+        decisions: vec![],
+        removed: vec![],
+        alerts: vec![NewAlert {
+            draft: alert_for(seeded.child_a, "fact:1:death", "family_change:death"),
+            grid: Some(code(GRID_A)),
+        }],
+        risks: vec![],
+    };
+    store.apply_assessment(&write).await.unwrap();
+    let alert = store
+        .list_alerts(
+            &director_a,
+            &AlertFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+        .id;
+    let photo = |b: u8| NewPhoto {
+        content_type: "image/jpeg".into(),
+        bytes: vec![0xFF, 0xD8, 0xFF, b],
+    };
+    let visit = |client: &str| NewVisit {
+        person: seeded.child_a,
+        alert_id: Some(alert),
+        visited_at: Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap(),
+        latitude: Some(30.2),
+        longitude: Some(120.1),
+        accuracy_m: Some(20.0),
+        aspects: vec![humiao_core::visit::VisitAspect {
+            code: "family".into(),
+            label: "家庭情况".into(),
+            text: "祖母照料".into(),
+        }],
+        notes: String::new(),
+        photos: vec![photo(1), photo(2)],
+        observations: vec![],
+        observed_on: d(2026, 11, 21),
+        checks: CHECKS,
+        client_id: Some(client.to_string()),
+    };
+    // The colleague's visit closes the alert first.
+    let first = store
+        .record_visit(&colleague, &visit("11111111-1111-4111-8111-111111111111"))
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert_eq!(first.alert_closed_before, None);
+    let closed = store.alert_in_scope(&director_a, alert).await.unwrap();
+    assert_eq!(closed.status, AlertStatus::Closed);
+
+    // Then the director's queued visit arrives: kept, reported, nothing else touched.
+    let queued = visit("22222222-2222-4222-8222-222222222222");
+    let mine = store.record_visit(&director_a, &queued).await.unwrap();
+    assert!(!mine.duplicate);
+    let before = mine.alert_closed_before.clone().expect("closed meanwhile");
+    assert_eq!(before.visit_id, Some(first.id));
+    assert_eq!(before.closed_by.as_deref(), Some("dir_a2"));
+    assert_eq!(before.closed_at, closed.closed_at);
+    let after = store.alert_in_scope(&director_a, alert).await.unwrap();
+    assert_eq!(after, closed, "the closing is not redone");
+
+    // The same visit again (a retried or replayed sync): the first id, nothing stored.
+    for _ in 0..2 {
+        let again = store.record_visit(&director_a, &queued).await.unwrap();
+        assert_eq!(again.id, mine.id);
+        assert!(again.duplicate);
+    }
+    assert_eq!(
+        store
+            .visit_by_client_id(&director_a, "22222222-2222-4222-8222-222222222222")
+            .await
+            .unwrap(),
+        Some(mine.id)
+    );
+    let visits = store.visits_of(seeded.child_a).await.unwrap();
+    assert_eq!(visits.len(), 2);
+    let stored = visits.iter().find(|v| v.id == mine.id).unwrap();
+    assert_eq!(stored.photo_ids.len(), 2);
+    // Every photo of the child belongs to one of its visits: two each, no more.
+    assert_eq!(visits.iter().map(|v| v.photo_ids.len()).sum::<usize>(), 4);
+    let other = visits.iter().find(|v| v.id == first.id).unwrap();
+    assert_eq!(other.photo_ids.len(), 2);
+    // One audit row per stored visit, none for the replays.
+    let audit = store
+        .audit_log(Some(("person", &seeded.child_a.0.to_string())), 20, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.iter().filter(|r| r.action == "visit.record").count(),
+        2
+    );
+    assert!(audit.iter().any(|r| r.detail.contains("already closed")));
+
+    // The same visit twice at once (a retry while the first upload is being stored): one is
+    // stored, the other answers with its id — the unique index decides, not a race.
+    let racing = visit("33333333-3333-4333-8333-333333333333");
+    let (x, y) = tokio::join!(
+        store.record_visit(&director_a, &racing),
+        store.record_visit(&director_a, &racing)
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(x.id, y.id);
+    assert!(x.duplicate != y.duplicate, "{x:?} {y:?}");
+    let visits = store.visits_of(seeded.child_a).await.unwrap();
+    assert_eq!(visits.len(), 3);
+    assert_eq!(visits.iter().map(|v| v.photo_ids.len()).sum::<usize>(), 6);
+
+    // Another user's identifier is refused without naming whose it is, and stores nothing.
+    assert!(matches!(
+        store.record_visit(&colleague, &queued).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Visits without an identifier are never taken for duplicates.
+    let mut plain = visit("");
+    plain.client_id = None;
+    plain.alert_id = None;
+    let a = store.record_visit(&director_a, &plain).await.unwrap();
+    let b = store.record_visit(&director_a, &plain).await.unwrap();
+    assert!(!a.duplicate && !b.duplicate && a.id != b.id);
+    assert_eq!(store.visits_of(seeded.child_a).await.unwrap().len(), 5);
+}
+storage_test!(
+    visit_client_id,
+    a_visit_sent_twice_is_stored_once_and_a_closed_alert_is_left_alone
+);
 
 async fn dashboard_counts_by_town(store: &Store) {
     let seeded = seed_people(store).await;
@@ -1224,3 +1393,533 @@ async fn events_are_stored_once_and_keys_revoked(store: &Store) {
 }
 
 storage_test!(events, events_are_stored_once_and_keys_revoked);
+
+/// Every recorded visit is checked in the same transaction: a far one is flagged with why, a
+/// near one is not; the supervisor of the town lists it, another town's does not.
+async fn visits_are_checked_when_recorded(store: &Store) {
+    use humiao_core::visit::VisitAspect;
+    use humiao_core::visit_check::FlagCode;
+
+    let seeded = seed_people(store).await;
+    // The reference point round-trips, and a re-import without one keeps it.
+    let village = |rows: &[humiao_store::RegionRow]| {
+        rows.iter()
+            .find(|r| r.region.code == code("330199001001"))
+            .unwrap()
+            .region
+            .centre
+    };
+    assert_eq!(
+        village(&store.regions().await.unwrap()),
+        Some(QINGSHI.into_point())
+    );
+    store
+        .upsert_regions(&[Region {
+            code: code("330199001001"),
+            name: "青石社区".into(),
+            rural: false,
+            centre: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        village(&store.regions().await.unwrap()),
+        Some(QINGSHI.into_point())
+    );
+
+    let director_a = user(store, "director_a", Role::ChildDirector, &[GRID_A]).await;
+    let director_b = user(store, "director_b", Role::ChildDirector, &[GRID_B]).await;
+    let station_a = user(store, "station_a", Role::StationStaff, &["330199001000"]).await;
+    let station_b = user(store, "station_b", Role::StationStaff, &["330199002000"]).await;
+    let centre = user(store, "centre", Role::CentreStaff, &["330199000000"]).await;
+    let now = Utc::now();
+    let near = NewVisit {
+        person: seeded.child_a,
+        alert_id: None,
+        visited_at: now - chrono::Duration::hours(2),
+        // About 110 m north of the community's reference point.
+        latitude: Some(QINGSHI.0 + 0.001),
+        longitude: Some(QINGSHI.1),
+        accuracy_m: Some(20.0),
+        aspects: vec![VisitAspect {
+            code: "family".into(),
+            label: "家庭情况".into(),
+            text: "祖母照料".into(),
+        }],
+        notes: String::new(),
+        photos: Vec::new(),
+        observations: Vec::new(),
+        observed_on: AS_OF(),
+        checks: CHECKS,
+        client_id: None,
+    };
+    let near_id = store.record_visit(&director_a, &near).await.unwrap().id;
+    assert!(store
+        .own_visit_flags(&director_a, near_id)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // 0.108° of latitude is about 12.0 km.
+    let far = NewVisit {
+        visited_at: now - chrono::Duration::hours(1),
+        latitude: Some(QINGSHI.0 + 0.108),
+        ..near.clone()
+    };
+    let far_id = store.record_visit(&director_a, &far).await.unwrap().id;
+    let flags = store.own_visit_flags(&director_a, far_id).await.unwrap();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0].code, FlagCode::FarFromResidence);
+    assert_eq!(
+        flags[0].message,
+        "走访位置距儿童居住村（社区）约 12.0 公里，超过 3 公里（定位精度约 20 米）"
+    );
+    // Only the director who recorded it reads them this way.
+    assert!(store
+        .own_visit_flags(&director_b, far_id)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A minute later back home: 12 km in a minute, after the previous visit by time.
+    let hop = NewVisit {
+        visited_at: now - chrono::Duration::minutes(59),
+        ..near.clone()
+    };
+    let hop_id = store.record_visit(&director_a, &hop).await.unwrap().id;
+    let flags = store.own_visit_flags(&director_a, hop_id).await.unwrap();
+    assert_eq!(
+        flags.iter().map(|f| f.code).collect::<Vec<_>>(),
+        [FlagCode::ImpossibleTravel],
+        "{flags:?}"
+    );
+    assert!(
+        flags[0].message.contains("相距约 11.9 公里，相隔 1 分钟"),
+        "{flags:?}"
+    );
+
+    // The child's visits carry their flags.
+    let visits = store.visits_of(seeded.child_a).await.unwrap();
+    let of = |id: i64| visits.iter().find(|v| v.id == id).unwrap();
+    assert!(of(near_id).flags.is_empty());
+    assert_eq!(of(far_id).flags[0].code, FlagCode::FarFromResidence);
+
+    // A grid without a reference point: said so, not counted for review.
+    let unchecked = NewVisit {
+        person: seeded.child_b,
+        visited_at: now - chrono::Duration::minutes(5),
+        ..near.clone()
+    };
+    let unchecked_id = store
+        .record_visit(&director_b, &unchecked)
+        .await
+        .unwrap()
+        .id;
+    let flags = store
+        .own_visit_flags(&director_b, unchecked_id)
+        .await
+        .unwrap();
+    assert_eq!(flags.len(), 1);
+    assert_eq!(flags[0].code, FlagCode::NoReference);
+    assert_eq!(flags[0].message, "缺少居住村（社区）坐标，无法核对位置");
+
+    // Supervisors: the town's station and the centre see the flagged visits; another town's
+    // station does not.
+    let listed = store.flagged_visits(&station_a, 50).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|v| v.visit_id).collect::<Vec<_>>(),
+        [hop_id, far_id],
+        "latest first"
+    );
+    assert_eq!(listed[1].grid, Some(code(GRID_A)));
+    assert_eq!(listed[1].director, "director_a");
+    assert_eq!(listed[1].flags.len(), 1);
+    assert_eq!(store.flagged_visits(&centre, 50).await.unwrap().len(), 2);
+    assert_eq!(store.flagged_visits(&centre, 1).await.unwrap().len(), 1);
+    assert!(store
+        .flagged_visits(&station_b, 50)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .flagged_visits(&director_b, 50)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.flagged_visit_counts(&station_a).await.unwrap(),
+        [(Some(code(GRID_A)), 2)]
+    );
+    assert!(store
+        .flagged_visit_counts(&station_b)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The audit entry names the flags.
+    let audit = store
+        .audit_log(Some(("person", &seeded.child_a.0.to_string())), 10, 0)
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|r| r.action == "visit.record" && r.detail.ends_with("flags far_from_residence")));
+
+    // Visits recorded before forms had codes (a label → text map) still read.
+    store
+        .execute_for_tests(&format!(
+            "UPDATE visits SET aspects_json = '{{\"家庭情况\":\"旧格式\"}}' WHERE id = {near_id}"
+        ))
+        .await;
+    let visits = store.visits_of(seeded.child_a).await.unwrap();
+    let old = visits.iter().find(|v| v.id == near_id).unwrap();
+    assert_eq!(
+        old.aspects,
+        [VisitAspect {
+            code: String::new(),
+            label: "家庭情况".into(),
+            text: "旧格式".into(),
+        }]
+    );
+}
+
+storage_test!(visit_checks, visits_are_checked_when_recorded);
+
+fn finding(category: Category, text: &str) -> Decision {
+    Decision {
+        category,
+        reasons: vec![Reason {
+            text: text.into(),
+            sources: vec![SourceRecordId(1)],
+        }],
+        policy: category.policy_ref().into(),
+    }
+}
+
+async fn assess(
+    store: &Store,
+    as_of: NaiveDate,
+    decisions: Vec<(PersonId, Decision)>,
+    removed: Vec<(PersonId, Category)>,
+) {
+    store
+        .apply_assessment(&AssessmentWrite {
+            as_of,
+            decisions,
+            removed,
+            alerts: vec![],
+            risks: vec![],
+        })
+        .await
+        .unwrap();
+}
+
+fn decision(
+    person: PersonId,
+    category: Category,
+    since: NaiveDate,
+    d: humiao_core::verification::Decision,
+    client_id: Option<&str>,
+) -> humiao_store::NewVerification {
+    humiao_store::NewVerification {
+        person,
+        category,
+        since,
+        decision: d,
+        pack: "national 2026.1".into(),
+        client_id: client_id.map(str::to_string),
+        now: Utc.with_ymd_and_hms(2026, 11, 5, 2, 0, 0).unwrap(),
+    }
+}
+
+async fn suspected_children_are_verified_once_per_finding(store: &Store) {
+    use humiao_core::verification::{Decision as Verdict, FollowUp, RejectReason};
+    let seeded = seed_people(store).await;
+    let (a, b) = (seeded.child_a, seeded.child_b);
+    let director_a = user(store, "director_a", Role::ChildDirector, &[GRID_A]).await;
+    let director_b = user(store, "director_b", Role::ChildDirector, &[GRID_B]).await;
+    let station_a = actor(Role::StationStaff, &["330199001000"]);
+    let centre = actor(Role::CentreStaff, &["330199000000"]);
+    let found = d(2026, 11, 1);
+    assess(
+        store,
+        found,
+        vec![
+            (
+                a,
+                finding(
+                    Category::EntitledNotReceiving,
+                    "应享孤儿基本生活费，近6个月未发放",
+                ),
+            ),
+            (a, finding(Category::DeFactoUnsupported, "父亲服刑在押")),
+            // Not a suspected category: never on the list.
+            (a, finding(Category::RuralLeftBehind, "父母外出务工")),
+            (b, finding(Category::DifficultyPoverty, "低保家庭成员")),
+        ],
+        vec![],
+    )
+    .await;
+
+    // The pending list: the grid's own children, the more urgent category first.
+    let pending = |actor: Actor| async move {
+        store
+            .pending_verifications(&actor, AS_OF(), 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| (p.person.id, p.category))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        pending(director_a.clone()).await,
+        vec![
+            (a, Category::DeFactoUnsupported),
+            (a, Category::EntitledNotReceiving)
+        ]
+    );
+    assert_eq!(
+        pending(director_b.clone()).await,
+        vec![(b, Category::DifficultyPoverty)]
+    );
+    assert_eq!(pending(station_a.clone()).await.len(), 2);
+    assert_eq!(pending(centre.clone()).await.len(), 3);
+    assert!(pending(actor(Role::Auditor, &["330199000000"]))
+        .await
+        .is_empty());
+    let listed = store
+        .pending_verifications(&director_a, AS_OF(), 100)
+        .await
+        .unwrap();
+    assert_eq!(listed[0].since, found);
+    assert_eq!(listed[0].reasons[0].text, "父亲服刑在押");
+    assert_eq!(
+        store
+            .count_pending_verifications(&director_a, AS_OF())
+            .await
+            .unwrap(),
+        2
+    );
+
+    // Confirm one; it leaves the list and is audited.
+    let confirm = Verdict::Confirmed {
+        follow_up: FollowUp::Case,
+        note: String::new(),
+    };
+    let first = store
+        .decide_verification(
+            &director_a,
+            &decision(
+                a,
+                Category::DeFactoUnsupported,
+                found,
+                confirm.clone(),
+                None,
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert_eq!(
+        pending(director_a.clone()).await,
+        vec![(a, Category::EntitledNotReceiving)]
+    );
+    let log = store.audit_log(None, 20, 0).await.unwrap();
+    assert!(log.iter().any(|r| r.action == "verification.decide"
+        && r.target_id == a.0.to_string()
+        && r.username == "director_a"
+        && r.detail.contains("de_facto_unsupported; confirmed; case")));
+
+    // Deciding the same finding again, another grid's child, a stale finding: refused.
+    assert!(matches!(
+        store
+            .decide_verification(
+                &director_a,
+                &decision(a, Category::DeFactoUnsupported, found, confirm.clone(), None)
+            )
+            .await,
+        Err(StoreError::Conflict(m)) if m.contains("已由director_a")
+    ));
+    assert!(matches!(
+        store
+            .decide_verification(
+                &director_b,
+                &decision(
+                    a,
+                    Category::EntitledNotReceiving,
+                    found,
+                    confirm.clone(),
+                    None
+                )
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .decide_verification(
+                &director_b,
+                &decision(b, Category::DifficultyPoverty, d(2026, 10, 1), confirm.clone(), None)
+            )
+            .await,
+        Err(StoreError::Conflict(m)) if m.contains("重新认定")
+    ));
+    assert!(matches!(
+        store
+            .decide_verification(
+                &director_a,
+                &decision(a, Category::RuralLeftBehind, found, confirm.clone(), None)
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Reject with a reason; the phone's retry of the same decision stores nothing more.
+    let reject = Verdict::Rejected {
+        reason: RejectReason::AlreadySupported,
+        text: "已在外地领取孤儿基本生活费".into(),
+    };
+    let rejected = decision(
+        a,
+        Category::EntitledNotReceiving,
+        found,
+        reject.clone(),
+        Some("phone-1"),
+    );
+    let stored = store
+        .decide_verification(&director_a, &rejected)
+        .await
+        .unwrap();
+    let again = store
+        .decide_verification(&director_a, &rejected)
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.duplicate), (stored.id, true));
+    // Another user's identifier is not theirs to replay.
+    assert!(matches!(
+        store.decide_verification(&director_b, &rejected).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(pending(director_a.clone()).await.is_empty());
+
+    // Back to the centre: counts per grid (the station sees its town only) and the decisions.
+    let counts = store.verification_counts(&centre, AS_OF()).await.unwrap();
+    let count = |grid: &str, c: Category| {
+        counts
+            .get(&(Some(code(grid)), c))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(count(GRID_A, Category::DeFactoUnsupported).confirmed, 1);
+    assert_eq!(count(GRID_A, Category::EntitledNotReceiving).rejected, 1);
+    assert_eq!(count(GRID_B, Category::DifficultyPoverty).pending, 1);
+    let station_counts = store
+        .verification_counts(&station_a, AS_OF())
+        .await
+        .unwrap();
+    assert_eq!(station_counts.len(), 2);
+    assert!(station_counts.keys().all(|(g, _)| g == &Some(code(GRID_A))));
+    let recent = store.recent_verifications(&station_a, 10).await.unwrap();
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0].decision, reject);
+    assert_eq!(recent[0].child_name, "王小明");
+    assert_eq!(recent[1].decision, confirm);
+    assert!(store
+        .recent_verifications(&director_b, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.verifications_of(a).await.unwrap().len(), 2);
+
+    // Into the quality report: precision per category, rejection reasons.
+    let quality = store.verification_quality().await.unwrap();
+    let q = |c: Category| quality.iter().find(|q| q.category == c).unwrap().clone();
+    assert_eq!(q(Category::DeFactoUnsupported).precision(), Some(1.0));
+    let enr = q(Category::EntitledNotReceiving);
+    assert_eq!(
+        (enr.confirmed, enr.rejected, enr.rejected_still_found),
+        (0, 1, 1)
+    );
+    assert_eq!(enr.precision(), Some(0.0));
+    assert_eq!(enr.reasons, vec![(RejectReason::AlreadySupported, 1)]);
+    assert_eq!(enr.by_pack, vec![("national 2026.1".to_string(), 0, 1)]);
+    assert_eq!(q(Category::DifficultyPoverty).precision(), None);
+
+    // A later assessment that still finds the categories keeps them decided.
+    assess(
+        store,
+        d(2026, 11, 10),
+        vec![
+            (a, finding(Category::DeFactoUnsupported, "父亲服刑在押")),
+            (
+                a,
+                finding(Category::EntitledNotReceiving, "应享孤儿基本生活费"),
+            ),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(pending(director_a.clone()).await.is_empty());
+
+    // The rules stop finding 应保未保 (a pack change): the rejection no longer stands against
+    // the rules in force; when they find it again later, the child is back on the list.
+    assess(
+        store,
+        d(2026, 11, 12),
+        vec![],
+        vec![(a, Category::EntitledNotReceiving)],
+    )
+    .await;
+    let enr = store
+        .verification_quality()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.category == Category::EntitledNotReceiving)
+        .unwrap();
+    assert_eq!((enr.rejected, enr.rejected_still_found), (1, 0));
+    assert_eq!(
+        store.verifications_of(a).await.unwrap()[0].lapsed_on,
+        Some(d(2026, 11, 12))
+    );
+    assert!(pending(director_a.clone()).await.is_empty());
+    assess(
+        store,
+        d(2026, 11, 20),
+        vec![(
+            a,
+            finding(Category::EntitledNotReceiving, "应享孤儿基本生活费"),
+        )],
+        vec![],
+    )
+    .await;
+    let back = store
+        .pending_verifications(&director_a, AS_OF(), 100)
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(
+        (back[0].category, back[0].since),
+        (Category::EntitledNotReceiving, d(2026, 11, 20))
+    );
+    // Removed and found again on the same day: also back.
+    assess(
+        store,
+        d(2026, 11, 20),
+        vec![],
+        vec![(a, Category::DeFactoUnsupported)],
+    )
+    .await;
+    assess(
+        store,
+        d(2026, 11, 20),
+        vec![(a, finding(Category::DeFactoUnsupported, "父亲服刑在押"))],
+        vec![],
+    )
+    .await;
+    assert_eq!(pending(director_a.clone()).await.len(), 2);
+}
+storage_test!(
+    verifications,
+    suspected_children_are_verified_once_per_finding
+);

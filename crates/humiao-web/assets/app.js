@@ -10,7 +10,8 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute('content') : '';
   }
-  window.humiao = { csrfToken: csrfToken };
+  window.humiao = window.humiao || {};
+  window.humiao.csrfToken = csrfToken;
 
   function byId(id) { return document.getElementById(id); }
 
@@ -59,7 +60,8 @@
         var f = files[i];
         if (ALLOWED_TYPES.indexOf(f.type) < 0) {
           problems.push('“' + f.name + '”不是JPEG、PNG或WebP图片');
-        } else if (f.size > MAX_PHOTO_BYTES) {
+        } else if (f.size > MAX_PHOTO_BYTES && !window.humiao.offline) {
+          // (On the director's phone, offline.js compresses photos before they are sent.)
           problems.push('“' + f.name + '”超过10MB');
         }
       }
@@ -85,6 +87,26 @@
       }
       submit.disabled = true;
       submit.textContent = '正在提交…';
+      // On the director's phone (offline.js): the visit is queued on the phone first and
+      // sent from there, so a lost connection loses nothing. Otherwise: a plain post.
+      var offline = window.humiao.offline;
+      if (offline && offline.submitVisit) {
+        event.preventDefault();
+        var again = function () {
+          submit.disabled = false;
+          submit.textContent = '提交走访记录';
+        };
+        offline.submitVisit(form).then(function (result) {
+          if (result.state === 'native') {
+            form.submit();
+          } else if (result.state !== 'sent') {
+            again();
+          }
+        }, function () {
+          // The form carries the same visit id: the server stores it once at most.
+          form.submit();
+        });
+      }
     });
     // Coming back through the browser's history must not leave the button disabled.
     window.addEventListener('pageshow', function () {

@@ -95,10 +95,13 @@ pub(crate) async fn post_event(
             .accept_event(&auth, &event.event_id, event.kind.code(), &text)
             .await
             .map(|receipt| match receipt {
-                EventReceipt::Accepted(id) => (
-                    StatusCode::ACCEPTED,
-                    json!({ "id": id, "status": "accepted" }),
-                ),
+                EventReceipt::Accepted(id) => {
+                    state.events_arrived().notify_one();
+                    (
+                        StatusCode::ACCEPTED,
+                        json!({ "id": id, "status": "accepted" }),
+                    )
+                }
                 EventReceipt::Duplicate(id) => {
                     (StatusCode::OK, json!({ "id": id, "status": "duplicate" }))
                 }

@@ -11,7 +11,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use humiao_store::{AuditEntry, UserRow};
@@ -285,14 +285,27 @@ pub(crate) async fn logout(
         ))
         .await?;
     Ok((
-        AppendHeaders([(
-            header::SET_COOKIE,
-            cookie_header(SESSION_COOKIE, "", "/", 0, state.config().secure_cookies),
-        )]),
+        AppendHeaders([
+            (
+                header::SET_COOKIE,
+                cookie_header(SESSION_COOKIE, "", "/", 0, state.config().secure_cookies),
+            ),
+            // The director's pages kept for offline reading and the queue of unsent visits
+            // are children's data: they leave the phone with the session (docs/offline.md).
+            (
+                HeaderName::from_static("clear-site-data"),
+                CLEAR_SITE_DATA.to_string(),
+            ),
+        ]),
         Redirect::to(LOGIN_PATH),
     )
         .into_response())
 }
+
+/// What signing out clears in the browser: caches (the service worker's copies of pages) and
+/// storage (the queue in IndexedDB, the service worker itself). Not cookies: the session
+/// cookie is expired by name, and the login form's cookie is unaffected.
+const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
 
 #[cfg(test)]
 mod tests {

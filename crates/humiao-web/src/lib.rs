@@ -26,12 +26,15 @@ mod assets;
 mod auth;
 mod error;
 mod extract;
+mod offline;
 mod pages;
 mod render;
 mod session;
 mod upload;
+mod worker;
 
 pub use auth::hash_password;
+pub use worker::spawn_workers;
 
 /// The largest request body accepted at all (the visit form with its photos).
 pub(crate) const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
@@ -46,6 +49,11 @@ pub struct WebConfig {
     /// The date used as "today" for ages, due dates and dashboards (demos and tests);
     /// `None`: the current date in China time (UTC+8).
     pub today_override: Option<NaiveDate>,
+    /// How stale directors' navigation badges may be (`None`: counted on every page view).
+    /// Counting costs two scoped queries, most of a page's cost when a thousand directors work
+    /// at once; an alert raised meanwhile also reaches the director by notification, and the
+    /// user's own changes refresh their badges at once. `humiao serve` uses [`BADGE_TTL`].
+    pub badge_ttl: Option<std::time::Duration>,
 }
 
 /// Everything a handler needs. Cheap to clone.
@@ -58,13 +66,63 @@ pub struct AppState {
 struct Inner {
     store: Store,
     config: WebConfig,
+    /// Woken when an event is stored, so the worker processes it at once.
+    events_arrived: tokio::sync::Notify,
+    /// Directors' navigation badges, recounted at most every [`BADGE_TTL`].
+    badges: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Badges)>>,
 }
+
+/// A director's badge counts: open alerts (我的预警) and findings to verify (待核实).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Badges {
+    pub open_alerts: i64,
+    pub pending_verifications: i64,
+}
+
+/// How stale a badge may be in a served application ([`WebConfig::badge_ttl`]).
+pub const BADGE_TTL: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
         Self {
-            inner: Arc::new(Inner { store, config }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                events_arrived: tokio::sync::Notify::new(),
+                badges: Default::default(),
+            }),
         }
+    }
+
+    pub(crate) fn events_arrived(&self) -> &tokio::sync::Notify {
+        &self.inner.events_arrived
+    }
+
+    /// A director's badges if counted less than [`BADGE_TTL`] ago.
+    pub(crate) fn cached_badges(&self, user_id: i64) -> Option<Badges> {
+        let ttl = self.inner.config.badge_ttl?;
+        let badges = self.inner.badges.lock().unwrap_or_else(|e| e.into_inner());
+        badges
+            .get(&user_id)
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, b)| *b)
+    }
+
+    pub(crate) fn cache_badges(&self, user_id: i64, value: Badges) {
+        let Some(ttl) = self.inner.config.badge_ttl else {
+            return;
+        };
+        let mut badges = self.inner.badges.lock().unwrap_or_else(|e| e.into_inner());
+        if badges.len() > 10_000 {
+            badges.retain(|_, (at, _)| at.elapsed() < ttl);
+        }
+        badges.insert(user_id, (std::time::Instant::now(), value));
+    }
+
+    /// Forgets a user's badges (after they changed what they count).
+    pub(crate) fn forget_badges(&self, user_id: i64) {
+        let mut badges = self.inner.badges.lock().unwrap_or_else(|e| e.into_inner());
+        badges.remove(&user_id);
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -116,7 +174,14 @@ pub fn router(state: AppState) -> Router {
         .route("/m/children", get(director::children))
         .route("/m/plan", get(plan::director_plan))
         .route("/m/alerts/{id}/reveal", post(director::reveal))
-        .route("/m/alerts/{id}/visit", get(visit::form).post(visit::submit));
+        .route("/m/alerts/{id}/visit", get(visit::form).post(visit::submit))
+        .route("/m/sync/token", get(sync::token))
+        .route("/m/sync/visits", post(sync::visits))
+        .route("/m/verify", get(verify::list))
+        .route("/m/verify/{id}", post(verify::submit))
+        .route("/m/sync/verifications", post(verify::sync))
+        // The pages above may be kept on the phone for offline reading (docs/offline.md).
+        .route_layer(middleware::from_fn(offline::mark_offline_page));
     let child_work = Router::new()
         .route("/children", get(child::search))
         .route("/children/{id}", get(child::show))
@@ -125,7 +190,9 @@ pub fn router(state: AppState) -> Router {
     let centre = Router::new()
         .route("/centre", get(centre::dashboard))
         .route("/centre/alerts", get(centre::alerts))
-        .route("/centre/visits", get(plan::supervision));
+        .route("/centre/visits", get(plan::supervision))
+        .route("/centre/verifications", get(verify::centre))
+        .route("/centre/verifications.xlsx", get(verify::export));
     let imports = Router::new()
         .route("/imports", get(imports::batches))
         .route("/imports/{id}", get(imports::batch));
@@ -159,6 +226,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/events", post(api::post_event))
         .route("/api/openapi.json", get(api::openapi))
         .route("/assets/{*path}", get(assets::serve))
+        .route("/sw.js", get(offline::service_worker))
+        .route("/manifest.webmanifest", get(offline::manifest))
         .fallback(|| async { error::AppError::NotFound })
         // Innermost first: the session layer (identity + CSRF) sees every request.
         .layer(middleware::from_fn_with_state(

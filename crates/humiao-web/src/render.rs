@@ -38,12 +38,18 @@ pub(crate) struct Base {
     pub asset_version: &'static str,
     /// Phone-first pages get a narrower layout.
     pub phone: bool,
+    /// A signed-in director: the page registers the service worker, shows the offline banner
+    /// and the queue of unsent visits (docs/offline.md). Their user id, to keep one user's
+    /// queue from being sent under another's session.
+    pub offline_user: Option<i64>,
 }
 
 /// The centre's queue of record pairs awaiting review; its nav entry carries the count.
 const REVIEW_PATH: &str = "/linking/review";
 /// A director's alerts; its nav entry carries the number open (the in-app badge).
 const ALERTS_PATH: &str = "/m/alerts";
+/// A director's suspected children to verify; its nav entry carries the number pending.
+const VERIFY_PATH: &str = "/m/verify";
 
 /// The pages of each role's top navigation.
 fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
@@ -51,6 +57,7 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::ChildDirector => &[
             ("/m/alerts", "我的预警"),
             ("/m/plan", "走访计划"),
+            (VERIFY_PATH, "待核实"),
             ("/m/children", "我的儿童"),
             ("/children", "查询"),
         ],
@@ -58,12 +65,14 @@ fn nav_for(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/centre", "总览"),
             ("/centre/alerts", "预警"),
             ("/centre/visits", "走访督导"),
+            ("/centre/verifications", "核实反馈"),
             ("/children", "儿童查询"),
         ],
         Role::CentreStaff => &[
             ("/centre", "总览"),
             ("/centre/alerts", "预警"),
             ("/centre/visits", "走访督导"),
+            ("/centre/verifications", "核实反馈"),
             ("/children", "儿童查询"),
             ("/imports", "数据导入"),
             (REVIEW_PATH, "待核对"),
@@ -93,9 +102,16 @@ impl Base {
                 .iter()
                 .map(|&(href, label)| NavItem {
                     href,
-                    label: match (session.review_pending, session.open_alerts) {
-                        (Some(n), _) if href == REVIEW_PATH => format!("{label} ({n})"),
-                        (_, Some(n)) if href == ALERTS_PATH && n > 0 => {
+                    label: match (
+                        session.review_pending,
+                        session.open_alerts,
+                        session.pending_verifications,
+                    ) {
+                        (Some(n), _, _) if href == REVIEW_PATH => format!("{label} ({n})"),
+                        (_, Some(n), _) if href == ALERTS_PATH && n > 0 => {
+                            format!("{label} ({n})")
+                        }
+                        (_, _, Some(n)) if href == VERIFY_PATH && n > 0 => {
                             format!("{label} ({n})")
                         }
                         _ => label.to_string(),
@@ -107,6 +123,7 @@ impl Base {
             notice: None,
             asset_version: assets::version(),
             phone: role == Role::ChildDirector,
+            offline_user: (role == Role::ChildDirector).then_some(session.user.id),
         }
     }
 
@@ -120,6 +137,7 @@ impl Base {
             notice: None,
             asset_version: assets::version(),
             phone: true,
+            offline_user: None,
         }
     }
 

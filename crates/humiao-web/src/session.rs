@@ -46,6 +46,8 @@ pub(crate) struct Session {
     pub review_pending: Option<i64>,
     /// Directors: open alerts in their grids (the badge on 我的预警).
     pub open_alerts: Option<i64>,
+    /// Directors: findings in their grids still to verify (the badge on 待核实).
+    pub pending_verifications: Option<i64>,
 }
 
 impl Session {
@@ -97,11 +99,13 @@ pub(crate) async fn layer(State(state): State<AppState>, mut req: Request, next:
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    // Assets and the health check need no identity: spare the database. The departments'
-    // API authenticates by key, not by cookie, so a browser's ambient session (and CSRF) has
-    // nothing to do with it.
+    // Assets, the service worker, the manifest and the health check need no identity: spare
+    // the database. The departments' API authenticates by key, not by cookie, so a browser's
+    // ambient session (and CSRF) has nothing to do with it.
     let path = req.uri().path();
-    if (safe && (path.starts_with("/assets/") || path == "/healthz")) || path.starts_with("/api/") {
+    let static_path =
+        path.starts_with("/assets/") || path == "/healthz" || crate::offline::is_static_path(path);
+    if (safe && static_path) || path.starts_with("/api/") {
         return next.run(req).await;
     }
     let session = match load_session(&state, req.headers()).await {
@@ -130,10 +134,32 @@ pub(crate) async fn layer(State(state): State<AppState>, mut req: Request, next:
             };
         }
         if safe && session.role() == Role::ChildDirector {
-            session.open_alerts = match state.store().count_open_alerts(&session.actor).await {
-                Ok(n) => Some(n),
-                Err(e) => return AppError::from(e).into_response(),
+            let badges = match state.cached_badges(session.user.id) {
+                Some(b) => b,
+                None => {
+                    let store = state.store();
+                    let counted = async {
+                        Ok::<_, humiao_store::StoreError>(crate::Badges {
+                            open_alerts: store.count_open_alerts(&session.actor).await?,
+                            pending_verifications: store
+                                .count_pending_verifications(&session.actor, state.today())
+                                .await?,
+                        })
+                    };
+                    match counted.await {
+                        Ok(b) => {
+                            state.cache_badges(session.user.id, b);
+                            b
+                        }
+                        Err(e) => return AppError::from(e).into_response(),
+                    }
+                }
             };
+            session.open_alerts = Some(badges.open_alerts);
+            session.pending_verifications = Some(badges.pending_verifications);
+        } else if !safe && session.role() == Role::ChildDirector {
+            // A visit, a decision, a reveal: what the badges count may change.
+            state.forget_badges(session.user.id);
         }
         req.extensions_mut().insert(Arc::new(session));
     }
@@ -155,6 +181,7 @@ async fn load_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Se
         token_hash: hash,
         review_pending: None,
         open_alerts: None,
+        pending_verifications: None,
     }))
 }
 

@@ -1,13 +1,14 @@
-//! Reading the visit form: text fields and photos from a multipart body.
+//! Reading the visit form: text fields and photos from a multipart body — the same for the
+//! form posted by the browser and for a visit the phone queued offline and syncs later
+//! (which adds its `client_id`, `alert_id` and the `recorded_at` time of the phone).
 //!
 //! A photo is accepted only as JPEG, PNG or WebP, by its declared type *and* its first bytes,
 //! and up to [`MAX_PHOTO_BYTES`]. Problems are collected as messages for the re-rendered form
 //! rather than failing the request, so the director does not lose what they typed.
 
-use std::collections::BTreeMap;
-
 use axum::extract::multipart::Field;
 use axum::extract::Multipart;
+use chrono::{DateTime, Utc};
 use humiao_store::NewPhoto;
 
 use crate::error::AppError;
@@ -16,15 +17,11 @@ pub(crate) const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 pub(crate) const MAX_PHOTOS: usize = 10;
 const MAX_TEXT_CHARS: usize = 4000;
 
-/// The six aspects of a visit (玉苗家), in form order; field `aspect_1` is the first.
-pub(crate) const ASPECTS: [&str; 6] = [
-    "家庭情况",
-    "外观情况",
-    "社区表现",
-    "邻里关系",
-    "社会支持",
-    "重点关注",
-];
+/// Form fields `aspect_<code>`: an aspect of the pack's visit form (`aspect_family`); forms
+/// saved before aspects had codes send `aspect_<position>` (`aspect_1` …), also understood.
+pub(crate) const ASPECT_PREFIX: &str = "aspect_";
+/// More aspect fields than any form has are not ours.
+const MAX_ASPECT_FIELDS: usize = 100;
 
 /// Form fields `obs__<model>__<indicator>`: 是/否/未观察 for a visit-fed risk indicator.
 pub(crate) const OBSERVATION_PREFIX: &str = "obs__";
@@ -34,24 +31,34 @@ pub(crate) struct VisitUpload {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub accuracy_m: Option<f64>,
-    /// Index-aligned with [`ASPECTS`].
-    pub aspects: [String; 6],
+    /// Aspects as sent: (code or 1-based position, text); checked against the pack's form by
+    /// `humiao_rules::visit::VisitForm::collect`.
+    pub aspects: Vec<(String, String)>,
     pub notes: String,
     pub photos: Vec<NewPhoto>,
     /// Risk observations as sent: (field name without the `obs__` prefix, value).
     pub observations: Vec<(String, String)>,
+    /// The visit's identifier given by the phone (a UUID) or the form: sent twice, stored once.
+    pub client_id: Option<String>,
+    /// The alert answered (the sync endpoint's; the form has it in its path).
+    pub alert_id: Option<i64>,
+    /// When the visit was recorded on the phone (a queued visit arrives later).
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// The alert was open when the form was shown: finding it closed is a conflict to report.
+    pub expect_open: bool,
     /// What was wrong, in words for the director.
     pub errors: Vec<String>,
 }
 
 impl VisitUpload {
-    pub fn aspect_map(&self) -> BTreeMap<String, String> {
-        ASPECTS
+    /// The text sent for an aspect, by code or position (1-based).
+    pub fn aspect_text(&self, code: &str, position: usize) -> String {
+        self.aspects
             .iter()
-            .zip(&self.aspects)
-            .filter(|(_, text)| !text.trim().is_empty())
-            .map(|(name, text)| (name.to_string(), text.trim().to_string()))
-            .collect()
+            .rev()
+            .find(|(k, _)| k == code || k.parse::<usize>().ok() == Some(position))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -73,6 +80,13 @@ fn parse_coordinate(text: &str, bound: f64) -> Option<f64> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && v.abs() <= bound)
+}
+
+/// A client identifier: 8–64 letters, digits and dashes (a UUID is 36).
+pub(crate) fn valid_client_id(text: &str) -> Option<String> {
+    let text = text.trim();
+    ((8..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then(|| text.to_ascii_lowercase())
 }
 
 fn body_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -164,6 +178,29 @@ pub(crate) async fn read_visit_form(mut multipart: Multipart) -> Result<VisitUpl
                     .filter(|v| v.is_finite() && *v >= 0.0)
             }
             "notes" => upload.notes = read_text(field).await?,
+            "client_id" => {
+                let text = read_text(field).await?;
+                upload.client_id = valid_client_id(&text);
+                if upload.client_id.is_none() && !text.trim().is_empty() {
+                    upload
+                        .errors
+                        .push("走访编号无效，请重新打开走访页面后填写。".into());
+                }
+            }
+            "alert_id" => {
+                upload.alert_id = read_text(field)
+                    .await?
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+            }
+            "recorded_at" => {
+                upload.recorded_at = DateTime::parse_from_rfc3339(read_text(field).await?.trim())
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+            }
+            "expect_open" => upload.expect_open = read_text(field).await?.trim() == "1",
             other if other.starts_with(OBSERVATION_PREFIX) => {
                 let key = other[OBSERVATION_PREFIX.len()..].to_string();
                 let value = read_text(field).await?;
@@ -172,17 +209,15 @@ pub(crate) async fn read_visit_form(mut multipart: Multipart) -> Result<VisitUpl
                     upload.observations.push((key, value));
                 }
             }
-            other => {
-                let index = other
-                    .strip_prefix("aspect_")
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .filter(|i| (1..=ASPECTS.len()).contains(i));
-                match index {
-                    Some(i) => upload.aspects[i - 1] = read_text(field).await?,
-                    // csrf_token (checked by the session layer) and anything unknown.
-                    None => drop(field),
+            other if other.starts_with(ASPECT_PREFIX) => {
+                let key = other[ASPECT_PREFIX.len()..].to_string();
+                let value = read_text(field).await?;
+                if upload.aspects.len() < MAX_ASPECT_FIELDS {
+                    upload.aspects.push((key, value));
                 }
             }
+            // csrf_token (checked by the session layer) and anything unknown.
+            _ => drop(field),
         }
     }
     if too_many {
@@ -210,6 +245,17 @@ mod tests {
         assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(sniff_image(b"GIF89a"), None);
         assert_eq!(sniff_image(b"<svg"), None);
+    }
+
+    #[test]
+    fn client_ids_are_short_plain_tokens() {
+        assert_eq!(
+            valid_client_id(" 0F8FAD5B-D9CB-469F-A165-70867728950E "),
+            Some("0f8fad5b-d9cb-469f-a165-70867728950e".into())
+        );
+        assert_eq!(valid_client_id("short"), None);
+        assert_eq!(valid_client_id("a b c d e f g h"), None);
+        assert_eq!(valid_client_id(&"a".repeat(65)), None);
     }
 
     #[test]

@@ -181,3 +181,93 @@ async fn a_signed_in_browser_is_no_key_and_the_api_is_described() {
     );
     assert!(doc["paths"]["/api/v1/events"]["post"]["responses"]["422"].is_object());
 }
+
+/// An event about child A (lives in grid A, registered in 西山村), processed as the server's
+/// worker does.
+async fn push_and_process(app: &TestApp, key: &str, body: Value) {
+    let (status, _) = post_event(app, Some(key), &body.to_string()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let rules = humiao_pipeline::EventRules::new(humiao_rules::national(), today());
+    let report = humiao_pipeline::process_pending_events(&app.store, today(), &rules, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.events, 1);
+}
+
+#[tokio::test]
+async fn events_reach_the_director_where_the_child_lives_and_urgent_ones_the_centre() {
+    let app = TestApp::new().await;
+    let child_a = humiao_core::CitizenId::from_parts(
+        "330199",
+        chrono::NaiveDate::from_ymd_opt(2015, 3, 1).unwrap(),
+        11,
+    )
+    .unwrap();
+    let (_, key) = app
+        .store
+        .create_api_key(humiao_core::Department::Education, "学校", "test")
+        .await
+        .unwrap();
+    push_and_process(
+        &app,
+        &key,
+        json!({
+            "event_id": "JY-1", "kind": "mandatory_report", "occurred_on": "2026-11-21",
+            "subject": { "citizen_id": child_a.to_string() },
+            "details": "老师发现身上多处淤青"
+        }),
+    )
+    .await;
+    push_and_process(
+        &app,
+        &key,
+        json!({
+            "event_id": "JY-2", "kind": "school_suspension", "occurred_on": "2026-11-21",
+            "subject": { "citizen_id": child_a.to_string() }
+        }),
+    )
+    .await;
+
+    // The director of the grid the child lives in sees both, masked; the other grid nothing.
+    let mut director = app.login("director_a").await;
+    let page = director.get("/m/alerts").await;
+    assert!(page.body.contains("强制报告：请立即核实儿童安全"));
+    assert!(page.body.contains("儿童停学或辍学，请尽快走访劝返"));
+    assert!(!page.body.contains("淤青"));
+    let page = app.login("director_b").await.get("/m/alerts").await;
+    assert!(!page.body.contains("强制报告"));
+
+    // The centre's own list holds the urgent one, marked for the police, with the detail.
+    let mut centre = app.login("centre").await;
+    let page = centre.get("/centre/alerts?status=open&routed=mine").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("强制报告"), "{}", page.body);
+    assert!(page.body.contains("公安协查"));
+    assert!(page.body.contains("淤青"));
+    assert!(!page.body.contains("停学"), "the high one is the station's");
+    // The town station of grid A holds the high one; the urgent one is above it.
+    let mut station = app.login("station_a").await;
+    let page = station.get("/centre/alerts?status=open&routed=mine").await;
+    assert!(page.body.contains("儿童停学或辍学"), "{}", page.body);
+    assert!(page.body.contains("镇街督办"));
+    assert!(!page.body.contains("强制报告"));
+    // …though its full list (its town's alerts) shows both.
+    let page = station.get("/centre/alerts?status=open").await;
+    assert!(page.body.contains("强制报告") && page.body.contains("停学"));
+    assert_eq!(
+        station.get("/centre/alerts?routed=other").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        director.get("/centre/alerts?routed=mine").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The events page says what each event did.
+    let page = centre.get("/centre/events").await;
+    assert!(
+        page.body.contains("涉及儿童1名，生成预警1条"),
+        "{}",
+        page.body
+    );
+}

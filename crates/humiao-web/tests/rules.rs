@@ -469,11 +469,13 @@ async fn visit_plans_follow_the_frequencies_and_supervision_counts_overdue_visit
                 latitude: None,
                 longitude: None,
                 accuracy_m: None,
-                aspects: Default::default(),
+                aspects: Vec::new(),
                 notes: String::new(),
                 photos: Vec::new(),
                 observations: Vec::new(),
                 observed_on: visited,
+                checks: humiao_rules::visit::check_params(&humiao_rules::national(), visited),
+                client_id: None,
             },
         )
         .await

@@ -275,7 +275,7 @@ async fn photos_of_children_outside_the_jurisdiction_are_not_found() {
                 latitude: None,
                 longitude: None,
                 accuracy_m: None,
-                aspects: Default::default(),
+                aspects: Vec::new(),
                 notes: String::new(),
                 photos: vec![NewPhoto {
                     content_type: "image/png".into(),
@@ -283,6 +283,8 @@ async fn photos_of_children_outside_the_jurisdiction_are_not_found() {
                 }],
                 observations: Vec::new(),
                 observed_on: today(),
+                checks: humiao_rules::visit::check_params(&humiao_rules::national(), today()),
+                client_id: None,
             },
         )
         .await
@@ -375,7 +377,7 @@ async fn a_visit_with_a_photo_closes_the_alert() {
         "name=\"photo\"",
         "capture=\"environment\"",
         "id=\"visit-submit\"",
-        "name=\"aspect_6\"",
+        "name=\"aspect_focus\"",
         "家庭情况",
         "重点关注",
     ] {
@@ -386,8 +388,12 @@ async fn a_visit_with_a_photo_closes_the_alert() {
         .post_multipart(&uri, &visit_parts(&csrf, Some(("image/png", TINY_PNG))))
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(page.location.as_deref(), Some("/m/alerts?done=visit"));
-    let done = director.get("/m/alerts?done=visit").await;
+    let location = page.location.unwrap();
+    assert!(
+        location.starts_with("/m/alerts?done=visit&visit="),
+        "{location}"
+    );
+    let done = director.get(&location).await;
     assert!(done.body.contains("走访已记录"));
 
     let alert = app
@@ -407,7 +413,8 @@ async fn a_visit_with_a_photo_closes_the_alert() {
     let visits = app.store.visits_of(app.child_a).await.unwrap();
     assert_eq!(visits.len(), 1);
     assert_eq!(visits[0].photo_ids.len(), 1);
-    assert_eq!(visits[0].aspects["家庭情况"], "家中整洁，祖母照料");
+    assert_eq!(visits[0].aspect("家庭情况"), Some("家中整洁，祖母照料"));
+    assert!(visits[0].flags.is_empty(), "{:?}", visits[0].flags);
     assert_eq!(visits[0].latitude, Some(30.2741));
 
     let mut centre = app.login("centre").await;

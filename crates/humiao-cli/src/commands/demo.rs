@@ -205,6 +205,15 @@ pub async fn build(global: &Global, args: &DemoArgs) -> anyhow::Result<(Store, D
 }
 
 pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    if let Some(crate::args::DemoSub::Events {
+        rate,
+        count,
+        url,
+        seed,
+    }) = &args.sub
+    {
+        return super::simulate::run(global, *rate, *count, url, *seed).await;
+    }
     let (store, _) = build(global, &args).await?;
     if args.no_serve {
         store.close().await;
@@ -217,7 +226,13 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|d| super::parse_date(Some(d)))
             .transpose()?,
+        badge_ttl: Some(humiao_web::BADGE_TTL),
     };
+    println!(
+        "要看预警实时到达：另开一个终端运行 `humiao demo events --rate 2 --url http://{}`\n\
+         (departments push simulated events; alerts appear on 我的预警 and the centre's 预警).",
+        args.bind
+    );
     super::serve::serve(store, args.bind, config).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,11 +3,13 @@
 pub mod apikey;
 pub mod assess;
 pub mod demo;
+pub mod events;
 pub mod import;
 pub mod link;
 pub mod migrate;
 pub mod rules;
 pub mod serve;
+pub mod simulate;
 pub mod user;
 
 use anyhow::Context;

@@ -235,6 +235,50 @@ pub async fn run(global: &Global, args: RulesArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        RulesSub::Quality => {
+            let store = super::open_store(global).await?;
+            let quality = store.verification_quality().await?;
+            store
+                .audit(&cli_audit(
+                    "rules.quality",
+                    "report",
+                    "verification_quality",
+                    String::new(),
+                ))
+                .await?;
+            println!("疑似名单核实反馈：准确率 = 情况属实 ÷（情况属实 + 排除）");
+            // Numbers first: Chinese labels are twice as wide as the padding counts.
+            println!("  情况属实  排除  准确率  排除但仍认定  类别（主要排除原因）");
+            for q in &quality {
+                let precision = q
+                    .precision()
+                    .map_or("—".to_string(), |p| format!("{:.0}%", 100.0 * p));
+                let reasons = q
+                    .reasons
+                    .iter()
+                    .take(3)
+                    .map(|(r, n)| format!("{} {n}", r.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                println!(
+                    "  {:>8}  {:>4}  {:>6}  {:>12}  {}{}",
+                    q.confirmed,
+                    q.rejected,
+                    precision,
+                    q.rejected_still_found,
+                    q.category.label_zh(),
+                    if reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（{reasons}）")
+                    }
+                );
+                for (pack, confirmed, rejected) in &q.by_pack {
+                    println!("            规则包 {pack}：情况属实 {confirmed}，排除 {rejected}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         RulesSub::Diff {
             files,
             as_of,

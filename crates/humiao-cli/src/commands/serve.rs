@@ -15,7 +15,9 @@ pub async fn serve(store: Store, bind: SocketAddr, config: WebConfig) -> anyhow:
     let local = listener.local_addr()?;
     println!("护苗 Humiao 已启动: http://{local}/  (Ctrl-C 退出)");
     tracing::info!(%local, "serving");
-    let app = humiao_web::router(AppState::new(store, config));
+    let state = AppState::new(store, config);
+    humiao_web::spawn_workers(state.clone());
+    let app = humiao_web::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -35,6 +37,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = WebConfig {
         secure_cookies: args.secure_cookies.unwrap_or(!args.bind.ip().is_loopback()),
         today_override: today,
+        badge_ttl: Some(humiao_web::BADGE_TTL),
     };
     serve(store, args.bind, config).await?;
     Ok(ExitCode::SUCCESS)

@@ -71,6 +71,12 @@ pub fn serve(data_dir: &std::path::Path) -> (Server, String) {
         .local_addr()
         .unwrap()
         .port();
+    serve_at(data_dir, port)
+}
+
+/// Serves `data_dir` on this loopback port (e.g. again, after stopping the server to cut a
+/// browser off); returns the base URL once `/healthz` answers.
+pub fn serve_at(data_dir: &std::path::Path, port: u16) -> (Server, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_humiao"))
         .arg("--data-dir")
         .arg(data_dir)
@@ -85,12 +91,15 @@ pub fn serve(data_dir: &std::path::Path) -> (Server, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("humiao serve starts");
-    let server = Server(child);
+    let mut server = Server(child);
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if ureq::get(&format!("{base}/healthz")).call().is_ok() {
             break;
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("humiao serve exited early ({status})");
         }
         assert!(Instant::now() < deadline, "server did not become healthy");
         std::thread::sleep(Duration::from_millis(100));

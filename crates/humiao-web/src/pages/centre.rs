@@ -4,7 +4,8 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use humiao_core::alert::AlertStatus;
+use humiao_core::access::Role;
+use humiao_core::alert::{AlertStatus, RouteLevel};
 use humiao_store::{AlertFilter, CountRow};
 use serde::Deserialize;
 
@@ -74,12 +75,16 @@ pub(crate) async fn dashboard(
 #[derive(Deserialize)]
 pub(crate) struct AlertsQuery {
     status: Option<String>,
+    /// `mine`: only alerts routed (or escalated) to the user's own level — the station's
+    /// 镇街督办, the centre's 县中心督办.
+    routed: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "centre_alerts.html")]
 struct AlertsTemplate {
     base: Base,
+    routed_mine: bool,
     status: &'static str,
     show_detail: bool,
     alerts: Vec<AlertView>,
@@ -99,6 +104,15 @@ pub(crate) async fn alerts(
                 AppError::BadRequest("预警状态只能是 open、closed 或 all。".into())
             })?),
         };
+    let routed_mine = match query.routed.as_deref() {
+        None | Some("") => false,
+        Some("mine") => true,
+        Some(_) => return Err(AppError::BadRequest("routed 只能是 mine。".into())),
+    };
+    let level = match session.actor.role {
+        Role::CentreStaff => RouteLevel::County,
+        _ => RouteLevel::Town,
+    };
     let rows = store
         .list_alerts(
             &session.actor,
@@ -106,6 +120,7 @@ pub(crate) async fn alerts(
                 status,
                 person: None,
                 limit: 500,
+                routed_to: routed_mine.then_some(level),
             },
         )
         .await?;
@@ -113,6 +128,7 @@ pub(crate) async fn alerts(
     let today = state.today();
     page(&AlertsTemplate {
         base: Base::new(&session, "预警", "/centre/alerts"),
+        routed_mine,
         status: status.map(AlertStatus::as_str).unwrap_or("all"),
         show_detail: sees_reasons(&session.actor),
         alerts: rows
@@ -174,6 +190,9 @@ pub(crate) struct EventView {
     pub problems: Vec<String>,
     /// The body as sent, cut to a readable length.
     pub body: String,
+    /// For an accepted event: what processing did (「涉及儿童2名，生成预警2条」), or that it
+    /// waits to be processed.
+    pub outcome: String,
 }
 
 #[derive(Template)]
@@ -234,6 +253,14 @@ pub(crate) async fn events(
                     .map(|p| format!("{}：{}", p.field, p.problem))
                     .collect(),
                 body: e.body.chars().take(600).collect(),
+                outcome: match (&e.processed_at, &e.outcome_json) {
+                    (Some(_), Some(json)) => serde_json::from_str::<serde_json::Value>(json)
+                        .ok()
+                        .and_then(|v| v["summary"].as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    _ if e.status == "accepted" => "待处理".into(),
+                    _ => String::new(),
+                },
             }
         })
         .collect();

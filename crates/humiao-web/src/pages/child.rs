@@ -96,6 +96,19 @@ pub(crate) struct LinkedView {
     pub explanation: String,
 }
 
+/// A director's conclusion on a suspected category.
+pub(crate) struct VerificationView {
+    pub when: String,
+    pub by: String,
+    pub category: &'static str,
+    pub since: String,
+    /// 「情况属实，启动救助申请」 / 「排除：已有人抚养——…」.
+    pub decision: String,
+    pub confirmed: bool,
+    /// 「规则已不再认定（日期）」, or empty.
+    pub lapsed: String,
+}
+
 pub(crate) struct VisitView {
     pub when: String,
     pub by: String,
@@ -103,6 +116,8 @@ pub(crate) struct VisitView {
     pub aspects: Vec<(String, String)>,
     pub notes: String,
     pub photo_ids: Vec<i64>,
+    /// The plausibility checks' findings ("位置偏离：…"), for review ones first.
+    pub flags: Vec<String>,
 }
 
 /// An alert on the child's page, with the sources behind it for roles that see them.
@@ -141,6 +156,8 @@ struct ChildTemplate {
     alerts: Vec<ChildAlertView>,
     open_alert_id: Option<i64>,
     visits: Vec<VisitView>,
+    /// The directors' verifications of suspected categories (核实记录), newest first.
+    verifications: Vec<VerificationView>,
     facts: Vec<FactView>,
     linked: Vec<LinkedView>,
     /// 未保中心 only: the link evidence section.
@@ -503,10 +520,12 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
                 status: None,
                 person: Some(person.id),
                 limit: 100,
+                ..Default::default()
             },
         )
         .await?;
     let visits = store.visits_of(person.id).await?;
+    let verifications = store.verifications_of(person.id).await?;
 
     // Lineage: facts about the child and the relatives, and the records linked to them.
     let mut facts: Vec<FactRow> = Vec::new();
@@ -706,6 +725,21 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
             })
             .collect(),
         open_alert_id,
+        verifications: verifications
+            .iter()
+            .map(|v| VerificationView {
+                when: local_time(&v.decided_at),
+                by: v.user_display_name.clone(),
+                category: v.category.label_zh(),
+                since: v.category_since.format("%Y-%m-%d").to_string(),
+                decision: v.decision.describe_zh(),
+                confirmed: v.decision.verdict() == humiao_core::verification::Verdict::Confirmed,
+                lapsed: v
+                    .lapsed_on
+                    .map(|d| format!("规则已不再认定（{}）", d.format("%Y-%m-%d")))
+                    .unwrap_or_default(),
+            })
+            .collect(),
         visits: visits
             .iter()
             .map(|v| VisitView {
@@ -721,10 +755,18 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
                 aspects: v
                     .aspects
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|a| (a.label.clone(), a.text.clone()))
                     .collect(),
                 notes: v.notes.clone(),
                 photo_ids: v.photo_ids.clone(),
+                flags: {
+                    let mut flags: Vec<_> = v.flags.iter().collect();
+                    flags.sort_by_key(|f| !f.code.needs_review());
+                    flags
+                        .iter()
+                        .map(|f| format!("{}：{}", f.code.label_zh(), f.message))
+                        .collect()
+                },
             })
             .collect(),
         facts: facts.iter().map(fact_view).collect(),

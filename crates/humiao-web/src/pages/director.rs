@@ -24,12 +24,21 @@ struct AlertsTemplate {
     open: Vec<AlertView>,
     closed: Vec<AlertView>,
     overdue: usize,
+    /// What the checks flagged on the visit just saved ("位置偏离：…").
+    visit_flags: Vec<String>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct AlertsQuery {
     done: Option<String>,
+    /// The visit just saved, whose flags to show (only the director's own).
+    visit: Option<String>,
 }
+
+/// How many open alerts 我的预警 lists (most urgent first; the badge counts them all).
+const OPEN_SHOWN: i64 = 100;
+/// How many recently closed ones it lists below them.
+const CLOSED_SHOWN: i64 = 20;
 
 pub(crate) async fn alerts(
     State(state): State<AppState>,
@@ -38,16 +47,29 @@ pub(crate) async fn alerts(
 ) -> Result<Response, AppError> {
     let store = state.store();
     let today = state.today();
-    let rows = store
+    // A phone's page: the open alerts, most urgent first, and the last few closed.
+    let mut rows = store
         .list_alerts(
             &session.actor,
             &AlertFilter {
-                status: None,
-                person: None,
-                limit: 300,
+                status: Some(humiao_core::alert::AlertStatus::Open),
+                limit: OPEN_SHOWN,
+                ..Default::default()
             },
         )
         .await?;
+    rows.extend(
+        store
+            .list_alerts(
+                &session.actor,
+                &AlertFilter {
+                    status: Some(humiao_core::alert::AlertStatus::Closed),
+                    limit: CLOSED_SHOWN,
+                    ..Default::default()
+                },
+            )
+            .await?,
+    );
     let places = PlaceNames::load(store).await?;
     let reveals = store
         .active_reveals(session.user.id, chrono::Utc::now())
@@ -64,14 +86,30 @@ pub(crate) async fn alerts(
         .partition(|a| a.open);
     let notice = match query.done.as_deref() {
         Some("visit") => Some("走访已记录，预警已办结。".to_string()),
-        Some("reveal") => Some(format!(
-            "已记录查看用途，{REVEAL_MINUTES}分钟内可查看该预警的详情。"
-        )),
+        Some("conflict") => Some(
+            "走访已记录。该预警此前已由其他走访办结，本次走访已另行保存为对该儿童的走访记录，\
+             原办结记录未改动。"
+                .to_string(),
+        ),
+        Some("reveal") => Some("已记录查看用途，限定时间内可查看该预警的详情。".to_string()),
         _ => None,
+    };
+    let visit_flags = match (
+        query.done.as_deref(),
+        query.visit.as_deref().and_then(|v| v.parse::<i64>().ok()),
+    ) {
+        (Some("visit"), Some(id)) => store
+            .own_visit_flags(&session.actor, id)
+            .await?
+            .iter()
+            .map(|f| format!("{}：{}", f.code.label_zh(), f.message))
+            .collect(),
+        _ => Vec::new(),
     };
     page(&AlertsTemplate {
         base: Base::new(&session, "我的预警", "/m/alerts").with_notice(notice),
         overdue: open.iter().filter(|a| a.overdue).count(),
+        visit_flags,
         open,
         closed: closed.into_iter().take(50).collect(),
     })
@@ -127,8 +165,22 @@ pub(crate) async fn children(
     })
 }
 
-/// How long a reveal lets its user read an alert's detail.
+/// How long a reveal lets its user read an alert's detail, unless the pack in force says
+/// otherwise (parameter `reveal_minutes`).
 pub(crate) const REVEAL_MINUTES: i64 = 30;
+
+/// The reveal window in force: the pack's `reveal_minutes` (1–1440), else the default.
+async fn reveal_window(state: &AppState) -> Result<chrono::Duration, AppError> {
+    let pack = humiao_pipeline::active_pack(state.store()).await?;
+    let minutes = match pack
+        .parameter("reveal_minutes")
+        .map(|p| p.value_on(state.today()))
+    {
+        Some(humiao_rules::value::Value::Int(m)) if (1..=1440).contains(&m) => m,
+        _ => REVEAL_MINUTES,
+    };
+    Ok(chrono::Duration::minutes(minutes))
+}
 
 /// The purposes a director may state for reading an alert's detail.
 const REVEAL_PURPOSES: [&str; 4] = ["走访准备", "核实情况", "协助申请救助", "转介处置"];
@@ -165,7 +217,7 @@ pub(crate) async fn reveal(
             id,
             &stated,
             chrono::Utc::now(),
-            chrono::Duration::minutes(REVEAL_MINUTES),
+            reveal_window(&state).await?,
         )
         .await?;
     Ok(Redirect::to(&format!("/m/alerts?done=reveal#alert-{id}")).into_response())

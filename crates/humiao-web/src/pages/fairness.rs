@@ -45,6 +45,8 @@ struct FairnessTemplate {
     category_labels: Vec<&'static str>,
     rows: Vec<RowView>,
     indicators: Vec<IndicatorView>,
+    /// The rules' precision per category from the directors' verifications.
+    quality: Vec<super::verify::QualityView>,
 }
 
 fn share(n: usize, of: usize) -> String {
@@ -77,7 +79,9 @@ pub(crate) async fn show(
     CurrentUser(session): CurrentUser,
 ) -> Result<Response, AppError> {
     let report = build(&state, &session).await?;
+    let quality = super::verify::quality_views(&state).await?;
     page(&FairnessTemplate {
+        quality,
         base: Base::new(&session, "公平性与质量报告", "/centre/fairness"),
         as_of: report.as_of.format("%Y-%m-%d").to_string(),
         children: report.children,
@@ -113,7 +117,10 @@ pub(crate) async fn show(
     })
 }
 
-fn workbook(report: &FairnessReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn workbook(
+    report: &FairnessReport,
+    quality: &[super::verify::QualityView],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("分组分布")?;
@@ -149,6 +156,32 @@ fn workbook(report: &FairnessReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxErr
         sheet.write_number(row, 4, ind.rate)?;
         sheet.write_string(row, 5, ind.flag.unwrap_or(""))?;
     }
+    let sheet = book.add_worksheet();
+    sheet.set_name("核实准确率")?;
+    for (col, h) in [
+        "类别",
+        "情况属实",
+        "排除",
+        "准确率",
+        "主要排除原因",
+        "排除但规则仍认定",
+        "按规则包",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *h)?;
+    }
+    for (i, q) in quality.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, q.label)?;
+        sheet.write_number(row, 1, q.confirmed as f64)?;
+        sheet.write_number(row, 2, q.rejected as f64)?;
+        sheet.write_string(row, 3, &q.precision)?;
+        sheet.write_string(row, 4, &q.top_reasons)?;
+        sheet.write_number(row, 5, q.still_found as f64)?;
+        sheet.write_string(row, 6, q.by_pack.join("；"))?;
+    }
     book.save_to_buffer()
 }
 
@@ -157,7 +190,8 @@ pub(crate) async fn export(
     CurrentUser(session): CurrentUser,
 ) -> Result<Response, AppError> {
     let report = build(&state, &session).await?;
-    let bytes = workbook(&report)
+    let quality = super::verify::quality_views(&state).await?;
+    let bytes = workbook(&report, &quality)
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("writing the workbook")))?;
     let name = format!("fairness-{}.xlsx", report.as_of.format("%Y%m%d"));
     Ok((

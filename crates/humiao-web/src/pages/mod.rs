@@ -17,5 +17,7 @@ pub(crate) mod linking;
 pub(crate) mod plan;
 pub(crate) mod risk_override;
 pub(crate) mod rules;
+pub(crate) mod sync;
+pub(crate) mod verify;
 pub(crate) mod views;
 pub(crate) mod visit;

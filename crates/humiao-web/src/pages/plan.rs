@@ -1,20 +1,24 @@
 //! 走访计划 for a child director (who to visit, by when, overdue first) and 走访督导 for the
-//! station and the centre (per grid: children in the plan, overdue, never visited).
+//! station and the centre (per grid: children in the plan, overdue, never visited, visits
+//! flagged by the plausibility checks; and the flagged visits themselves, with why).
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use humiao_core::access::SensitiveField;
 use humiao_pipeline::{visit_plan, PlanItem};
+use humiao_store::AuditEntry;
 
 use crate::error::AppError;
 use crate::pages::views::{ChildRowView, PlaceNames};
-use crate::render::{page, Base};
+use crate::render::{local_time, page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
 
 /// How many children a plan covers at most (a director's grids hold a few hundred).
 const PLAN_LIMIT: i64 = 20_000;
+/// How many flagged visits 走访督导 lists (latest first; the counts cover all).
+const FLAGGED_LIMIT: i64 = 200;
 
 pub(crate) struct PlanRowView {
     pub child: ChildRowView,
@@ -69,6 +73,18 @@ pub(crate) struct SupervisionRow {
     pub never: usize,
     /// Overdue ÷ children, in percent.
     pub overdue_pct: String,
+    /// Visits with flags for review.
+    pub flagged: usize,
+}
+
+/// A visit the checks flagged: where, when, by whom and why — not whom.
+pub(crate) struct FlaggedView {
+    pub visit_id: i64,
+    pub person_id: i64,
+    pub place: String,
+    pub when: String,
+    pub director: String,
+    pub flags: Vec<String>,
 }
 
 #[derive(Template)]
@@ -78,10 +94,14 @@ struct SupervisionTemplate {
     rows: Vec<SupervisionRow>,
     total: usize,
     overdue: usize,
+    flagged_total: usize,
+    flagged: Vec<FlaggedView>,
 }
 
 /// Per grid where the children live: how many the plan covers, how many are overdue or were
-/// never visited. Counts only: no child is named.
+/// never visited, how many visits were flagged; then the flagged visits with the flags' words.
+/// No child is named (the list links to the child's page, which is itself scoped and audited);
+/// reading the flagged visits is audited.
 pub(crate) async fn supervision(
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
@@ -91,7 +111,7 @@ pub(crate) async fn supervision(
     let pack = humiao_pipeline::active_pack(store).await?;
     let plan = visit_plan(store, &session.actor, today, &pack, PLAN_LIMIT).await?;
     let places = PlaceNames::load(store).await?;
-    let mut by_grid: std::collections::BTreeMap<String, (usize, usize, usize)> =
+    let mut by_grid: std::collections::BTreeMap<String, (usize, usize, usize, usize)> =
         std::collections::BTreeMap::new();
     for item in &plan {
         let place = places.opt_name(item.child.person.residence_grid.as_ref());
@@ -100,21 +120,67 @@ pub(crate) async fn supervision(
         entry.1 += usize::from(item.overdue_days > 0);
         entry.2 += usize::from(item.last_visit.is_none());
     }
+    let counts = store.flagged_visit_counts(&session.actor).await?;
+    for (grid, n) in &counts {
+        by_grid.entry(places.opt_name(grid.as_ref())).or_default().3 += n;
+    }
     let mut rows: Vec<SupervisionRow> = by_grid
         .into_iter()
-        .map(|(place, (children, overdue, never))| SupervisionRow {
-            place,
-            children,
-            overdue,
-            never,
-            overdue_pct: format!("{:.0}%", 100.0 * overdue as f64 / children.max(1) as f64),
-        })
+        .map(
+            |(place, (children, overdue, never, flagged))| SupervisionRow {
+                place,
+                children,
+                overdue,
+                never,
+                overdue_pct: format!("{:.0}%", 100.0 * overdue as f64 / children.max(1) as f64),
+                flagged,
+            },
+        )
         .collect();
-    rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.place.cmp(&b.place)));
+    rows.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then(b.flagged.cmp(&a.flagged))
+            .then(a.place.cmp(&b.place))
+    });
+    let flagged = store.flagged_visits(&session.actor, FLAGGED_LIMIT).await?;
+    if !flagged.is_empty() {
+        // Who read which visits' flags is on record before they are shown.
+        store
+            .audit(&AuditEntry {
+                user_id: Some(session.user.id),
+                username: session.user.username.clone(),
+                action: "visit_flags.view".into(),
+                target_kind: "visits".into(),
+                target_id: flagged
+                    .iter()
+                    .map(|v| v.visit_id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                detail: format!("role {}", session.role().code()),
+            })
+            .await?;
+    }
     page(&SupervisionTemplate {
         base: Base::new(&session, "走访督导", "/centre/visits"),
         total: plan.len(),
         overdue: plan.iter().filter(|i| i.overdue_days > 0).count(),
         rows,
+        flagged_total: counts.iter().map(|(_, n)| n).sum(),
+        flagged: flagged
+            .iter()
+            .map(|v| FlaggedView {
+                visit_id: v.visit_id,
+                person_id: v.person_id.0,
+                place: places.opt_name(v.grid.as_ref()),
+                when: local_time(&v.visited_at),
+                director: v.director.clone(),
+                flags: v
+                    .flags
+                    .iter()
+                    .map(|f| format!("{}：{}", f.code.label_zh(), f.message))
+                    .collect(),
+            })
+            .collect(),
     })
 }

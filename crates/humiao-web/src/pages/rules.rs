@@ -125,6 +125,8 @@ struct RulesTemplate {
     base: Base,
     pack: PackView,
     activated: String,
+    /// The rules' precision per category from the directors' verifications.
+    quality: Vec<super::verify::QualityView>,
 }
 
 #[derive(serde::Deserialize)]
@@ -151,6 +153,7 @@ pub(crate) async fn show(
         base: Base::new(&session, "规则包", "/centre/rules").with_notice(notice),
         pack: pack_view(&pack, state.today()),
         activated,
+        quality: super::verify::quality_views(&state).await?,
     })
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use humiao_core::access::{mask_address, Actor, SensitiveField, Visibility};
-use humiao_core::alert::{AlertStatus, Severity};
+use humiao_core::alert::{AlertStatus, RouteLevel, Severity};
 use humiao_core::policy::Category;
 use humiao_core::{CitizenId, Department, MentionRole, PersonName, RecordKind, RegionCode};
 use humiao_store::{AlertRow, ChildSummary, Store};
@@ -63,7 +63,7 @@ pub(crate) fn department_label(code: &str) -> String {
 }
 
 pub(crate) fn record_kind_label(code: &str) -> String {
-    RecordKind::parse(code)
+    RecordKind::parse_stored(code)
         .map(|k| k.label_zh().to_string())
         .unwrap_or_else(|| code.to_string())
 }
@@ -76,6 +76,8 @@ pub(crate) fn mention_role_label(role: MentionRole) -> &'static str {
         MentionRole::Guardian => "监护人",
         MentionRole::Husband => "丈夫",
         MentionRole::Wife => "妻子",
+        MentionRole::Spouse => "配偶",
+        MentionRole::Child => "子女",
     }
 }
 
@@ -136,6 +138,10 @@ pub(crate) struct AlertView {
     pub overdue: bool,
     pub created_at: String,
     pub closed_at: String,
+    /// Who it is before besides the director (镇街督办 / 县中心督办), empty for the grid alone.
+    pub routing: String,
+    /// Marked for the police (公安协查).
+    pub police: bool,
 }
 
 impl AlertView {
@@ -166,6 +172,12 @@ impl AlertView {
             overdue: row.is_overdue(today),
             created_at: local_time(&row.created_at),
             closed_at: opt_local_time(row.closed_at.as_deref()),
+            routing: match row.routed_to {
+                RouteLevel::Grid => String::new(),
+                RouteLevel::Town => "镇街督办".into(),
+                RouteLevel::County => "县中心督办".into(),
+            },
+            police: row.police,
         }
     }
 }

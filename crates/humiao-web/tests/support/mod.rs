@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use http_body_util::BodyExt;
 use humiao_core::access::Role;
 use humiao_core::alert::{AlertDraft, Severity};
+use humiao_core::geo::GeoPoint;
 use humiao_core::linking::LinkRule;
 use humiao_core::policy::{Category, Decision, Reason};
 use humiao_core::records::{HouseholdMember, PersonRef, RegisterStatus};
@@ -39,6 +40,9 @@ pub const CHILD_B_NAME: &str = "李小红";
 /// The sensitive alert detail directors must never see.
 pub const DETAIL_A: &str = "父亲服刑在押，2026-03-01起至2028-03-01";
 pub const MASKED_MESSAGE: &str = "家庭变故，请尽快走访";
+/// Synthetic reference points of the two villages (青石社区, 西山村).
+pub const VILLAGE_A_POINT: (f64, f64) = (30.2741, 120.1551);
+pub const VILLAGE_B_POINT: (f64, f64) = (30.05, 120.45);
 
 /// A valid 1x1 PNG.
 pub const TINY_PNG: &[u8] = &[
@@ -136,23 +140,26 @@ impl TestApp {
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = Store::connect(&url).await.unwrap();
 
+        // Villages carry synthetic reference points for the visit checks (visit_parts() is
+        // near 青石社区's).
         let regions = [
-            (COUNTY, "护苗县", false),
-            ("330199001000", "东城街道", false),
-            ("330199001001", "青石社区", false),
-            (GRID_A, "青石社区第一网格", false),
-            ("330199002000", "西山镇", false),
-            ("330199002001", "西山村", true),
-            (GRID_B, "西山村第一网格", true),
+            (COUNTY, "护苗县", false, None),
+            ("330199001000", "东城街道", false, None),
+            ("330199001001", "青石社区", false, Some(VILLAGE_A_POINT)),
+            (GRID_A, "青石社区第一网格", false, None),
+            ("330199002000", "西山镇", false, None),
+            ("330199002001", "西山村", true, Some(VILLAGE_B_POINT)),
+            (GRID_B, "西山村第一网格", true, None),
         ];
         store
             .upsert_regions(
                 &regions
                     .iter()
-                    .map(|(c, n, r)| Region {
+                    .map(|(c, n, r, p)| Region {
                         code: code(c),
                         name: n.to_string(),
                         rural: *r,
+                        centre: p.map(|(lat, lon)| GeoPoint::new(lat, lon).unwrap()),
                     })
                     .collect::<Vec<_>>(),
             )
@@ -253,6 +260,7 @@ impl TestApp {
             detail: detail.into(),
             due: d(2026, 11, 25),
             sources: vec![pending[2].id],
+            police: false,
         };
         store
             .apply_assessment(&AssessmentWrite {
@@ -300,6 +308,7 @@ impl TestApp {
                     status: None,
                     person: None,
                     limit: 10,
+                    ..Default::default()
                 },
             )
             .await
@@ -311,6 +320,7 @@ impl TestApp {
             WebConfig {
                 secure_cookies: false,
                 today_override: Some(today()),
+                badge_ttl: None,
             },
         ));
         Self {
@@ -367,6 +377,7 @@ impl TestApp {
 
 pub struct Page {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub location: Option<String>,
     pub content_type: Option<String>,
     pub cache_control: Option<String>,
@@ -426,12 +437,14 @@ impl Browser<'_> {
                 .map(|v: &axum::http::HeaderValue| v.to_str().unwrap().to_string())
         };
         let status = res.status();
+        let headers = res.headers().clone();
         let location = header_str(header::LOCATION);
         let content_type = header_str(header::CONTENT_TYPE);
         let cache_control = header_str(header::CACHE_CONTROL);
         let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
         Page {
             status,
+            headers,
             location,
             content_type,
             cache_control,
@@ -461,6 +474,16 @@ impl Browser<'_> {
     }
 
     pub async fn post_multipart(&mut self, uri: &str, parts: &[Part<'_>]) -> Page {
+        self.post_multipart_with(uri, parts, &[]).await
+    }
+
+    /// Posts a multipart form with extra request headers (e.g. `X-CSRF-Token`).
+    pub async fn post_multipart_with(
+        &mut self,
+        uri: &str,
+        parts: &[Part<'_>],
+        headers: &[(&str, &str)],
+    ) -> Page {
         let boundary = "----humiaoTestBoundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
         for part in parts {
@@ -492,15 +515,14 @@ impl Browser<'_> {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let req = self
-            .request("POST", uri)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
+        let mut req = self.request("POST", uri).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
     }
 
     /// Opens the login form and submits it.
@@ -551,7 +573,7 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// The parts of a visit form, with the six aspects filled in.
+/// The parts of a visit form, with the national six aspects filled in, at 青石社区 (grid A).
 pub fn visit_parts<'a>(csrf: &str, photo: Option<(&'a str, &'a [u8])>) -> Vec<Part<'a>> {
     let mut parts = vec![
         Part::Text("csrf_token", csrf.to_string()),
@@ -572,7 +594,12 @@ pub fn visit_parts<'a>(csrf: &str, photo: Option<(&'a str, &'a [u8])>) -> Vec<Pa
     for (i, text) in aspects {
         parts.push(Part::Text(
             [
-                "aspect_1", "aspect_2", "aspect_3", "aspect_4", "aspect_5", "aspect_6",
+                "aspect_family",
+                "aspect_appearance",
+                "aspect_community",
+                "aspect_neighbours",
+                "aspect_social_support",
+                "aspect_focus",
             ][i - 1],
             text.to_string(),
         ));
