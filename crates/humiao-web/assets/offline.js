@@ -45,10 +45,20 @@
   /* ---- IndexedDB: "queue" (visits to send) and "problems" (「同步冲突」) ---- */
 
   var dbPromise = null;
+  /* Opening the phone's database can hang (a busy or cold disk, some browsers' bugs): after
+   * this long the caller falls back (a visit form is then posted as it is), and a later call
+   * tries again. */
+  var DB_OPEN_WAIT_MS = 4000;
+
   function openDb() {
     if (!dbPromise) {
       dbPromise = new Promise(function (resolve, reject) {
         if (!window.indexedDB) { reject(new Error('IndexedDB unavailable')); return; }
+        var gaveUp = false;
+        var timer = setTimeout(function () {
+          gaveUp = true;
+          reject(new Error('IndexedDB did not open in time'));
+        }, DB_OPEN_WAIT_MS);
         var request = indexedDB.open(DB_NAME, 1);
         request.onupgradeneeded = function () {
           var db = request.result;
@@ -61,11 +71,14 @@
         };
         request.onsuccess = function () {
           var db = request.result;
+          clearTimeout(timer);
+          // Too late for the caller, who has moved on: this connection is not used.
+          if (gaveUp) { db.close(); return; }
           db.onversionchange = function () { db.close(); dbPromise = null; };
           resolve(db);
         };
-        request.onerror = function () { reject(request.error); };
-        request.onblocked = function () { reject(new Error('IndexedDB blocked')); };
+        request.onerror = function () { clearTimeout(timer); reject(request.error); };
+        request.onblocked = function () { clearTimeout(timer); reject(new Error('IndexedDB blocked')); };
       });
       dbPromise.catch(function () { dbPromise = null; });
     }
