@@ -31,7 +31,8 @@ pub struct AssessReport {
 type Histories = HashMap<(humiao_core::PersonId, String), Vec<(NaiveDate, u32, usize)>>;
 
 /// Assesses every child as of `as_of` with the rule pack and writes decisions and alerts in one
-/// transaction. Running it twice on the same data changes nothing the second time.
+/// transaction, then the visit schedule. Running it twice on the same data changes nothing the
+/// second time.
 pub async fn assess_all(
     store: &Store,
     as_of: NaiveDate,
@@ -50,6 +51,7 @@ pub async fn assess_all(
     }
     let evaluated = started.elapsed();
     let report = run.finish(store).await?;
+    crate::refresh_all_schedules(store, pack, as_of).await?;
     tracing::info!(
         load_ms = loaded.as_millis() as u64,
         evaluate_ms = (evaluated - loaded).as_millis() as u64,
@@ -77,7 +79,9 @@ pub async fn assess_children(
         let before = county.previous.get(&child.id).cloned().unwrap_or_default();
         run.assess(&county, child, before);
     }
-    run.finish(store).await
+    let report = run.finish(store).await?;
+    crate::refresh_schedules(store, pack, as_of, children).await?;
+    Ok(report)
 }
 
 /// Earlier assessments by child and model, oldest first; a row of `as_of` itself is not history

@@ -49,14 +49,15 @@ pub struct EventOutcome {
 /// The rules an event processor applies, loaded once (not per event).
 #[derive(Debug, Clone)]
 pub struct EventRules {
-    pub pack: RulePack,
+    pub pack: std::sync::Arc<RulePack>,
     pub alert_params: AlertParams,
     /// The day the parameters were read for.
     pub as_of: NaiveDate,
 }
 
 impl EventRules {
-    pub fn new(pack: RulePack, as_of: NaiveDate) -> Self {
+    pub fn new(pack: impl Into<std::sync::Arc<RulePack>>, as_of: NaiveDate) -> Self {
+        let pack = pack.into();
         Self {
             alert_params: crate::alert_params(&pack, as_of),
             pack,

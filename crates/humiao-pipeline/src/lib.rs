@@ -42,7 +42,10 @@ pub use rules::{
 pub use survivorship::{
     parse_survivorship, save_survivorship, saved_survivorship, SurvivorshipError, SURVIVORSHIP_KEY,
 };
-pub use visit_plan::{visit_plan, PlanItem, VisitFrequency};
+pub use visit_plan::{
+    ensure_schedules, refresh_all_schedules, refresh_schedules, schedule_entry, visit_plan,
+    PlanItem, VisitFrequency, VisitPlan,
+};
 
 /// Errors of a pipeline stage that stop it (bad rows never do: they are quarantined).
 #[derive(Debug, thiserror::Error)]

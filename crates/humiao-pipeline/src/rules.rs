@@ -1,6 +1,8 @@
 //! The rule pack in force: the national pack until the centre activates its own (local layers
 //! over the national one), kept in the database with every activation audited.
 
+use std::sync::{Arc, Mutex};
+
 use humiao_rules::{load, PackErrors, PackSource, RulePack};
 use humiao_store::{AuditEntry, Store};
 use serde::{Deserialize, Serialize};
@@ -65,15 +67,39 @@ impl StoredPack {
 /// The pack files in force (the national pack alone when none was activated).
 pub async fn active_pack_files(store: &Store) -> Result<StoredPack, PipelineError> {
     Ok(match store.setting(ACTIVE_PACK_KEY).await? {
-        Some(row) => serde_json::from_str(&row.value)
-            .map_err(|e| PipelineError::Corrupt(format!("stored rule pack unreadable: {e}")))?,
+        Some(row) => parse_stored(&row.value)?,
         None => StoredPack::over_national(Vec::new()),
     })
 }
 
 /// The pack in force, compiled.
-pub async fn active_pack(store: &Store) -> Result<RulePack, PipelineError> {
-    Ok(active_pack_files(store).await?.compile()?)
+///
+/// Pages ask for it on every request and compiling takes milliseconds, so the last pack
+/// compiled is kept, keyed by the stored text: an activation (from any process) changes the
+/// text and so compiles afresh.
+pub async fn active_pack(store: &Store) -> Result<Arc<RulePack>, PipelineError> {
+    static LAST: Mutex<Option<(Option<String>, Arc<RulePack>)>> = Mutex::new(None);
+    let stored = store.setting(ACTIVE_PACK_KEY).await?.map(|row| row.value);
+    if let Some((_, pack)) = LAST
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(text, _)| *text == stored)
+    {
+        return Ok(Arc::clone(pack));
+    }
+    let files = match &stored {
+        Some(text) => parse_stored(text)?,
+        None => StoredPack::over_national(Vec::new()),
+    };
+    let pack = Arc::new(files.compile()?);
+    *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some((stored, Arc::clone(&pack)));
+    Ok(pack)
+}
+
+fn parse_stored(text: &str) -> Result<StoredPack, PipelineError> {
+    serde_json::from_str(text)
+        .map_err(|e| PipelineError::Corrupt(format!("stored rule pack unreadable: {e}")))
 }
 
 /// Validates and activates a pack: later assessments use it. The activation is audited with the

@@ -2,14 +2,21 @@
 //! due and which visits are overdue. The intervals are rule-pack parameters (极危 weekly, 高危
 //! monthly, 孤儿 / 事实无人抚养 monthly, other 困境 and 留守 quarterly, by default); the strictest
 //! that applies to a child sets the interval.
+//!
+//! Each child's interval, last visit and due day are kept in the store's visit schedule: the
+//! assessment rewrites them ([`refresh_schedules`]), a visit moves the due day, and a plan page
+//! is one indexed read of its most urgent part.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use humiao_core::access::Actor;
 use humiao_core::policy::Category;
 use humiao_core::PersonId;
+use humiao_rules::risk::RiskModel;
 use humiao_rules::value::Value;
 use humiao_rules::RulePack;
-use humiao_store::{ChildFilter, ChildSummary, Store};
+use humiao_store::{visit_day, ChildSummary, ScheduleEntry, Store};
 
 use crate::PipelineError;
 
@@ -88,70 +95,150 @@ pub struct PlanItem {
     pub overdue_days: i64,
 }
 
-/// The children in the actor's area that the pack's frequencies cover, overdue first, then by
-/// due date and severity.
+/// The most urgent part of a plan, with counts over all of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitPlan {
+    pub items: Vec<PlanItem>,
+    pub total: i64,
+    pub overdue: i64,
+    pub never: i64,
+}
+
+/// A child's schedule under the pack's frequencies: the strictest interval that applies to
+/// their general risk level (a person's override included) and categories; `None` when the
+/// plan does not cover them.
+pub fn schedule_entry(
+    frequency: &VisitFrequency,
+    general: Option<&RiskModel>,
+    child: &ChildSummary,
+    last_visit: Option<NaiveDate>,
+) -> Option<ScheduleEntry> {
+    let risk = child
+        .risk
+        .as_ref()
+        .filter(|r| general.is_some_and(|m| m.code == r.model));
+    let level_code = risk.and_then(|r| {
+        general?
+            .levels
+            .get(usize::try_from(r.level).ok()?)
+            .map(|l| l.code.as_str())
+    });
+    let (every_days, why) = frequency.interval(level_code, &child.categories)?;
+    Some(ScheduleEntry {
+        person: child.person.id,
+        every_days,
+        why,
+        level: risk.map(|r| r.level),
+        last_visit,
+    })
+}
+
+/// Rewrites the schedule of `persons` from their categories, risk levels and last visits: the
+/// assessment calls it for the children it assessed, a risk override for its child.
+pub async fn refresh_schedules(
+    store: &Store,
+    pack: &RulePack,
+    as_of: NaiveDate,
+    persons: &[PersonId],
+) -> Result<(), PipelineError> {
+    let frequency = VisitFrequency::of(pack, as_of);
+    for chunk in persons.chunks(2000) {
+        let children = store.child_summaries_unscoped(chunk).await?;
+        let last: HashMap<PersonId, NaiveDate> = store
+            .last_visits(chunk)
+            .await?
+            .into_iter()
+            .filter_map(|(p, at)| {
+                chrono::DateTime::parse_from_rfc3339(&at)
+                    .ok()
+                    .map(|t| (p, visit_day(t.with_timezone(&chrono::Utc))))
+            })
+            .collect();
+        let entries: Vec<ScheduleEntry> = children
+            .iter()
+            .filter(|c| c.person.is_minor_on(as_of))
+            .filter_map(|c| {
+                schedule_entry(
+                    &frequency,
+                    pack.risk.first(),
+                    c,
+                    last.get(&c.person.id).copied(),
+                )
+            })
+            .collect();
+        store.replace_schedules(chunk, &entries).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites every child's schedule (after a whole-county assessment, or a new pack).
+pub async fn refresh_all_schedules(
+    store: &Store,
+    pack: &RulePack,
+    as_of: NaiveDate,
+) -> Result<(), PipelineError> {
+    let started = std::time::Instant::now();
+    let minors = store.minor_ids(as_of).await?;
+    refresh_schedules(store, pack, as_of, &minors).await?;
+    tracing::info!(
+        children = minors.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "visit schedule refreshed"
+    );
+    Ok(())
+}
+
+/// Fills the schedule of a database from before it was kept (its first start after the
+/// upgrade); does nothing otherwise.
+pub async fn ensure_schedules(
+    store: &Store,
+    pack: &RulePack,
+    as_of: NaiveDate,
+) -> Result<(), PipelineError> {
+    if store.schedule_is_empty().await? {
+        refresh_all_schedules(store, pack, as_of).await?;
+    }
+    Ok(())
+}
+
+/// The first `limit` children of the actor's plan — overdue first (the longest overdue
+/// first), then by due date and severity — with counts over the whole plan.
 pub async fn visit_plan(
     store: &Store,
     actor: &Actor,
     as_of: NaiveDate,
-    pack: &RulePack,
     limit: i64,
-) -> Result<Vec<PlanItem>, PipelineError> {
-    let frequency = VisitFrequency::of(pack, as_of);
-    let general = pack.risk.first();
-    let children = store
-        .list_children(
-            actor,
-            &ChildFilter {
-                as_of,
-                limit,
-                ..ChildFilter::default()
-            },
-        )
-        .await?;
-    let ids: Vec<PersonId> = children.iter().map(|c| c.person.id).collect();
-    let last: std::collections::HashMap<PersonId, NaiveDate> = store
-        .last_visits(&ids)
+) -> Result<VisitPlan, PipelineError> {
+    let page = store.visit_schedule(actor, as_of, limit).await?;
+    let ids: Vec<PersonId> = page.entries.iter().map(|e| e.person).collect();
+    let mut children: HashMap<PersonId, ChildSummary> = store
+        .child_summaries(actor, &ids)
         .await?
         .into_iter()
-        .filter_map(|(p, at)| {
-            // Stored as UTC RFC 3339; the visit's day is counted in China (UTC+8).
-            chrono::DateTime::parse_from_rfc3339(&at)
-                .ok()
-                .map(|t| (p, (t.naive_utc() + chrono::Duration::hours(8)).date()))
-        })
+        .map(|c| (c.person.id, c))
         .collect();
-    let mut plan: Vec<PlanItem> = children
+    let items = page
+        .entries
         .into_iter()
-        .filter_map(|child| {
-            let level_code = child.risk.as_ref().and_then(|r| {
-                let model = general.filter(|m| m.code == r.model)?;
-                model
-                    .levels
-                    .get(usize::try_from(r.level).ok()?)
-                    .map(|l| l.code.as_str())
-            });
-            let (every_days, why) = frequency.interval(level_code, &child.categories)?;
-            let last_visit = last.get(&child.person.id).copied();
-            let due = last_visit.map_or(as_of, |d| d + chrono::Duration::days(every_days));
+        .filter_map(|entry| {
+            let child = children.remove(&entry.person)?;
+            let due = entry.due().unwrap_or(as_of);
             Some(PlanItem {
-                every_days,
-                why,
-                last_visit,
+                child,
+                every_days: entry.every_days,
+                why: entry.why,
+                last_visit: entry.last_visit,
                 due,
                 overdue_days: (as_of - due).num_days().max(0),
-                child,
             })
         })
         .collect();
-    plan.sort_by_key(|i| {
-        (
-            i.overdue_days == 0,
-            i.due,
-            i.child.risk.as_ref().map_or(i64::MAX, |r| r.level),
-        )
-    });
-    Ok(plan)
+    Ok(VisitPlan {
+        items,
+        total: page.total,
+        overdue: page.overdue,
+        never: page.never,
+    })
 }
 
 #[cfg(test)]

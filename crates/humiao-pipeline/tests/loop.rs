@@ -275,6 +275,35 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     assert!(unsupported.policy.contains("民发〔2019〕62号"));
     assert!(unsupported.reasons.iter().any(|r| !r.sources.is_empty()));
 
+    // The assessment put the child in the director's visit plan: 事实无人抚养, monthly, never
+    // visited so due today.
+    let plan = humiao_pipeline::visit_plan(&fx.store, &lives_director, as_of(), 10)
+        .await
+        .unwrap();
+    assert_eq!((plan.total, plan.overdue, plan.never), (1, 0, 1));
+    assert_eq!(plan.items[0].child.person.id, child);
+    assert_eq!(
+        (plan.items[0].every_days, plan.items[0].why.as_str()),
+        (30, "孤儿/事实无人抚养")
+    );
+    assert_eq!(plan.items[0].due, as_of());
+    let none = humiao_pipeline::visit_plan(&fx.store, &home_director, as_of(), 10)
+        .await
+        .unwrap();
+    assert_eq!(none.total, 0, "planned where the child lives");
+    // A database from before the schedule was kept gets it on the server's first start.
+    fx.store
+        .execute_for_tests("DELETE FROM visit_schedule")
+        .await;
+    let national = humiao_rules::national();
+    humiao_pipeline::ensure_schedules(&fx.store, &national, as_of())
+        .await
+        .unwrap();
+    let rebuilt = humiao_pipeline::visit_plan(&fx.store, &lives_director, as_of(), 10)
+        .await
+        .unwrap();
+    assert_eq!(rebuilt, plan);
+
     // Assessing again on the same data raises nothing new.
     let again = assess_all(
         &fx.store,

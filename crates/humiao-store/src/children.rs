@@ -13,6 +13,7 @@ use humiao_core::{
 };
 
 use crate::population::{fact_from_row, person_from_row, PERSON_COLUMNS};
+use crate::risk::RiskOverrideRow;
 use crate::{corrupt, date_text, get, parse_date, Arg, Result, Sql, Store, StoreError};
 
 /// Appends a condition limiting rows to the actor's jurisdiction. `place` is the column with
@@ -62,6 +63,13 @@ pub(crate) fn minor_born_after(as_of: NaiveDate) -> NaiveDate {
     as_of
         .checked_sub_months(Months::new(12 * 18))
         .unwrap_or(NaiveDate::MIN)
+}
+
+/// Sorts persons into the order of `ids`.
+fn in_order_of(persons: &mut [Person], ids: &[PersonId]) {
+    let order: std::collections::HashMap<PersonId, usize> =
+        ids.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    persons.sort_by_key(|p| order.get(&p.id).copied());
 }
 
 #[derive(Debug, Clone, Default)]
@@ -204,6 +212,72 @@ impl Store {
             .iter()
             .map(person_from_row)
             .collect::<Result<Vec<_>>>()?;
+        self.summarise(persons).await
+    }
+
+    /// Children by id as lists show them, whoever's they are: for the pipeline's batch work
+    /// (the visit schedule), never for a user's request. Order follows `ids`; unknown ids are
+    /// left out.
+    pub async fn child_summaries_unscoped(&self, ids: &[PersonId]) -> Result<Vec<ChildSummary>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(2000) {
+            let list = chunk
+                .iter()
+                .map(|p| p.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            // Integers we were given, so inlining them is safe.
+            let mut persons = sqlx::query(&format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE id IN ({list})"
+            ))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(person_from_row)
+            .collect::<Result<Vec<_>>>()?;
+            in_order_of(&mut persons, chunk);
+            out.extend(self.summarise(persons).await?);
+        }
+        Ok(out)
+    }
+
+    /// Children in the actor's scope by id, as lists show them, in the order of `ids`; ids
+    /// outside the scope are left out.
+    pub async fn child_summaries(
+        &self,
+        actor: &Actor,
+        ids: &[PersonId],
+    ) -> Result<Vec<ChildSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut sql = Sql::new(&format!(
+            "SELECT {} FROM persons p WHERE id IN ({list}) AND ",
+            PERSON_COLUMNS
+                .split(", ")
+                .map(|c| format!("p.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
+        let mut persons = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(person_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        in_order_of(&mut persons, ids);
+        self.summarise(persons).await
+    }
+
+    /// Persons with their categories, open alerts and latest risk level, in the given order.
+    async fn summarise(&self, persons: Vec<Person>) -> Result<Vec<ChildSummary>> {
         if persons.is_empty() {
             return Ok(Vec::new());
         }
@@ -225,10 +299,13 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        // Latest date first, most severe level first: the first row per child is the one shown.
+        // Each model's latest assessment only (one row per day accumulates); latest date first,
+        // most severe level first: the first row per child is the one shown.
         let risks = sqlx::query(&format!(
-            "SELECT person_id, model, assessed_on, level, level_label, colour FROM risk_assessments \
-             WHERE person_id IN ({ids}) ORDER BY person_id, assessed_on DESC, level"
+            "SELECT person_id, model, assessed_on, level, level_label, colour FROM risk_assessments r \
+             WHERE person_id IN ({ids}) AND assessed_on = (SELECT MAX(l.assessed_on) FROM \
+             risk_assessments l WHERE l.person_id = r.person_id AND l.model = r.model) \
+             ORDER BY person_id, assessed_on DESC, level"
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -247,53 +324,61 @@ impl Store {
             .map(|(i, s)| (s.person.id.0, i))
             .collect();
         let overrides = self.latest_overrides(&ids).await?;
+        let mut overrides_of: std::collections::HashMap<i64, Vec<&RiskOverrideRow>> =
+            std::collections::HashMap::new();
+        for o in &overrides {
+            overrides_of.entry(o.set.person.0).or_default().push(o);
+        }
         for row in &risks {
             let id: i64 = get(row, "person_id")?;
-            let model: String = get(row, "model")?;
-            let computed: i64 = get(row, "level")?;
-            // A person's level holds while the model still gives the level it overrode.
-            let set_by_person = overrides
-                .iter()
-                .map(|o| (o, &o.set))
-                .find(|(o, set)| set.person.0 == id && set.model == model && o.holds_at(computed))
-                .map(|(_, set)| set);
-            if let Some(s) = position
+            let Some(s) = position
                 .get(&id)
                 .map(|&i| &mut out[i])
                 .filter(|s| s.risk.is_none())
-            {
-                s.risk = Some(match set_by_person {
-                    Some(o) => RiskLevelSummary {
-                        model: model.clone(),
-                        level: o.level,
-                        label: o.level_label.clone(),
-                        colour: o.colour.clone(),
-                        assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
-                        overridden: true,
-                    },
-                    None => RiskLevelSummary {
-                        model: model.clone(),
-                        level: computed,
-                        label: get(row, "level_label")?,
-                        colour: get(row, "colour")?,
-                        assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
-                        overridden: false,
-                    },
-                });
-            }
+            else {
+                // Not this child's latest assessment: the first row per child is the one shown.
+                continue;
+            };
+            let model: String = get(row, "model")?;
+            let computed: i64 = get(row, "level")?;
+            // A person's level holds while the model still gives the level it overrode.
+            let set_by_person = overrides_of
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .find(|o| o.set.model == model && o.holds_at(computed))
+                .map(|o| &o.set);
+            s.risk = Some(match set_by_person {
+                Some(o) => RiskLevelSummary {
+                    model: model.clone(),
+                    level: o.level,
+                    label: o.level_label.clone(),
+                    colour: o.colour.clone(),
+                    assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
+                    overridden: true,
+                },
+                None => RiskLevelSummary {
+                    model: model.clone(),
+                    level: computed,
+                    label: get(row, "level_label")?,
+                    colour: get(row, "colour")?,
+                    assessed_on: parse_date(&get::<String>(row, "assessed_on")?)?,
+                    overridden: false,
+                },
+            });
         }
         for row in &categories {
             let id: i64 = get(row, "person_id")?;
             let c: String = get(row, "category")?;
             let category = Category::parse(&c).ok_or_else(|| corrupt("category", &c))?;
-            if let Some(s) = out.iter_mut().find(|s| s.person.id.0 == id) {
-                s.categories.push(category);
+            if let Some(&i) = position.get(&id) {
+                out[i].categories.push(category);
             }
         }
         for row in &alerts {
             let id: i64 = get(row, "person_id")?;
-            if let Some(s) = out.iter_mut().find(|s| s.person.id.0 == id) {
-                s.open_alerts = get(row, "n")?;
+            if let Some(&i) = position.get(&id) {
+                out[i].open_alerts = get(row, "n")?;
             }
         }
         Ok(out)

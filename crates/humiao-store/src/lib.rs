@@ -30,6 +30,7 @@ mod population;
 mod regions;
 mod reveals;
 mod risk;
+mod schedule;
 mod settings;
 mod users;
 mod verifications;
@@ -49,6 +50,7 @@ pub use population::{AssessmentWrite, LinkWriter, NewPerson, Population, Unmatch
 pub use regions::RegionRow;
 pub use reveals::RevealRow;
 pub use risk::{NewRiskOverride, RiskOverrideRow, RiskRow};
+pub use schedule::{visit_day, ScheduleCounts, ScheduleEntry, SchedulePage};
 pub use settings::SettingRow;
 pub use users::{NewUser, SessionRow, UserRow};
 pub use verifications::{
@@ -135,6 +137,7 @@ fn migrator(backend: Backend) -> Migrator {
         13 "verifications" "0013_verifications.sql",
         14 "scope index" "0014_scope_index.sql",
         15 "open alerts due, partial" "0015_open_due_partial.sql",
+        16 "visit schedule" "0016_visit_schedule.sql",
     ];
     let files = match backend {
         Backend::Sqlite => sqlite,

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{append, AuditEntry};
 use crate::children::push_scope;
 use crate::regions::point;
+use crate::schedule::visit_day;
 use crate::{corrupt, get, now_text, parse_date, parse_time, Arg, Result, Sql, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -299,6 +300,8 @@ impl Store {
             (Err(e), _) => return Err(e.into()),
         };
         let visit_id: i64 = get(&row, "id")?;
+        crate::schedule::record_visit_day(&mut tx.tx, visit.person, visit_day(visit.visited_at))
+            .await?;
         for flag in &flags {
             sqlx::query(
                 "INSERT INTO visit_flags (visit_id, code, message, review) VALUES ($1, $2, $3, $4)",
@@ -550,11 +553,13 @@ impl Store {
     /// Visits with flags for review, of children within the actor's jurisdiction, latest first
     /// (at most `limit`), each with its review flags.
     pub async fn flagged_visits(&self, actor: &Actor, limit: i64) -> Result<Vec<FlaggedVisitRow>> {
+        // From the flagged visits (few) to their children, not from the children in scope
+        // (a county's): SQLite keeps a CROSS JOIN's order; PostgreSQL plans it as any join.
         let mut sql = Sql::new(
             "SELECT v.id, v.person_id, v.visited_at, u.display_name, p.residence_grid \
-             FROM visits v JOIN persons p ON p.id = v.person_id JOIN users u ON u.id = v.user_id \
-             WHERE EXISTS (SELECT 1 FROM visit_flags f WHERE f.visit_id = v.id AND f.review = 1) \
-             AND ",
+             FROM (SELECT DISTINCT visit_id FROM visit_flags WHERE review = 1) f \
+             CROSS JOIN visits v CROSS JOIN persons p CROSS JOIN users u \
+             WHERE v.id = f.visit_id AND p.id = v.person_id AND u.id = v.user_id AND ",
         );
         push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
         sql.push(" ORDER BY v.visited_at DESC, v.id DESC LIMIT ")
@@ -603,10 +608,10 @@ impl Store {
         actor: &Actor,
     ) -> Result<Vec<(Option<RegionCode>, usize)>> {
         let mut sql = Sql::new(
-            "SELECT p.residence_grid AS grid, COUNT(*) AS n FROM visits v \
-             JOIN persons p ON p.id = v.person_id \
-             WHERE EXISTS (SELECT 1 FROM visit_flags f WHERE f.visit_id = v.id AND f.review = 1) \
-             AND ",
+            "SELECT p.residence_grid AS grid, COUNT(*) AS n \
+             FROM (SELECT DISTINCT visit_id FROM visit_flags WHERE review = 1) f \
+             CROSS JOIN visits v CROSS JOIN persons p \
+             WHERE v.id = f.visit_id AND p.id = v.person_id AND ",
         );
         push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
         sql.push(" GROUP BY p.residence_grid ORDER BY p.residence_grid");

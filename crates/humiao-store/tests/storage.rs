@@ -20,7 +20,7 @@ use humiao_core::{
 use humiao_store::{
     AlertFilter, AssessmentWrite, AuditEntry, BatchStatus, ChildFilter, HouseRelation, NewAlert,
     NewBatch, NewPerson, NewPhoto, NewSourceRecord, NewUser, NewVisit, PersonHouse, QuarantineRow,
-    Store, StoreError,
+    ScheduleEntry, Store, StoreError,
 };
 
 mod backends {
@@ -1922,4 +1922,136 @@ async fn suspected_children_are_verified_once_per_finding(store: &Store) {
 storage_test!(
     verifications,
     suspected_children_are_verified_once_per_finding
+);
+
+/// The visit schedule: a director's plan is their grid's children, most urgent first, with
+/// counts over all of it; a visit moves the due day (a late-recorded older one does not); a
+/// station counts by grid; an adult leaves the plan.
+async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
+    let seeded = seed_people(store).await;
+    let director_a = user(store, "dir_a", Role::ChildDirector, &[GRID_A]).await;
+    let director_b = user(store, "dir_b", Role::ChildDirector, &[GRID_B]).await;
+    let centre = actor(Role::CentreStaff, &["330199000000"]);
+    let entry = |person, every_days, why: &str, level, last_visit| ScheduleEntry {
+        person,
+        every_days,
+        why: why.into(),
+        level,
+        last_visit,
+    };
+    // Child A: monthly, last seen 40 days ago (10 days overdue); B: never visited (due today);
+    // the father is an adult and never shown, whatever is written for him.
+    store
+        .replace_schedules(
+            &[seeded.child_a, seeded.child_b, seeded.father_a],
+            &[
+                entry(seeded.child_a, 30, "高危", Some(1), Some(d(2026, 10, 13))),
+                entry(seeded.child_b, 90, "困境/留守", None, None),
+                entry(seeded.father_a, 7, "极危", Some(0), None),
+            ],
+        )
+        .await
+        .unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    assert_eq!(
+        plan.entries.iter().map(|e| e.person).collect::<Vec<_>>(),
+        vec![seeded.child_a, seeded.child_b],
+        "overdue first, then due today; adults are not in the plan"
+    );
+    assert_eq!((plan.total, plan.overdue, plan.never), (2, 1, 1));
+    assert_eq!(plan.entries[0].due(), Some(d(2026, 11, 12)));
+    let one = store.visit_schedule(&centre, AS_OF(), 1).await.unwrap();
+    assert_eq!(
+        (one.entries.len(), one.total),
+        (1, 2),
+        "counts cover the whole plan"
+    );
+
+    let mine = store
+        .visit_schedule(&director_a, AS_OF(), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.entries.iter().map(|e| e.person).collect::<Vec<_>>(),
+        vec![seeded.child_a]
+    );
+    let theirs = store
+        .visit_schedule(&director_b, AS_OF(), 10)
+        .await
+        .unwrap();
+    assert_eq!((theirs.total, theirs.overdue, theirs.never), (1, 0, 1));
+    let by_grid = store
+        .schedule_counts_by_grid(&centre, AS_OF())
+        .await
+        .unwrap();
+    assert_eq!(
+        by_grid
+            .iter()
+            .map(|g| (g.grid.clone(), g.total, g.overdue, g.never))
+            .collect::<Vec<_>>(),
+        vec![(Some(code(GRID_A)), 1, 1, 0), (Some(code(GRID_B)), 1, 0, 1)]
+    );
+    let station_b = actor(Role::StationStaff, &["330199002000"]);
+    let by_grid = store
+        .schedule_counts_by_grid(&station_b, AS_OF())
+        .await
+        .unwrap();
+    assert_eq!(by_grid.len(), 1, "a station counts its own grids only");
+
+    // A visit on 21 November at 23:30 in China (15:30 UTC) counts for the 21st.
+    let visit = |at| NewVisit {
+        person: seeded.child_a,
+        alert_id: None,
+        visited_at: at,
+        latitude: None,
+        longitude: None,
+        accuracy_m: None,
+        aspects: vec![],
+        notes: String::new(),
+        photos: vec![],
+        observations: vec![],
+        observed_on: d(2026, 11, 21),
+        checks: CHECKS,
+        client_id: None,
+    };
+    store
+        .record_visit(
+            &director_a,
+            &visit(Utc.with_ymd_and_hms(2026, 11, 21, 15, 30, 0).unwrap()),
+        )
+        .await
+        .unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    assert_eq!(
+        plan.entries.iter().map(|e| e.person).collect::<Vec<_>>(),
+        vec![seeded.child_b, seeded.child_a],
+        "A is now due after B"
+    );
+    let a = &plan.entries[1];
+    assert_eq!(a.last_visit, Some(d(2026, 11, 21)));
+    assert_eq!(a.due(), Some(d(2026, 12, 21)));
+    assert_eq!((plan.overdue, plan.never), (0, 1));
+    // A visit from before, synced late, does not move the due day back.
+    store
+        .record_visit(
+            &director_a,
+            &visit(Utc.with_ymd_and_hms(2026, 11, 1, 3, 0, 0).unwrap()),
+        )
+        .await
+        .unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    assert_eq!(plan.entries[1].last_visit, Some(d(2026, 11, 21)));
+
+    // Rewriting a child without an entry takes them out of the plan.
+    store
+        .replace_schedules(&[seeded.child_b], &[])
+        .await
+        .unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    assert_eq!((plan.total, plan.never), (1, 0));
+}
+
+storage_test!(
+    visit_schedule,
+    the_visit_schedule_orders_counts_and_moves_with_visits
 );

@@ -8,6 +8,9 @@
 //! into logs (spans carry the matched route, not the URI with its query string).
 
 use std::sync::Arc;
+
+use crate::error::AppError;
+use crate::pages::views::PlaceNames;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath};
@@ -54,6 +57,10 @@ pub struct WebConfig {
     /// at once; an alert raised meanwhile also reaches the director by notification, and the
     /// user's own changes refresh their badges at once. `humiao serve` uses [`BADGE_TTL`].
     pub badge_ttl: Option<std::time::Duration>,
+    /// How stale the names of places may be (`None`: read on every page view). Regions change
+    /// only when a region list is imported; reading 1,000 of them costs a page a few ms.
+    /// `humiao serve` uses [`PLACES_TTL`].
+    pub places_ttl: Option<std::time::Duration>,
 }
 
 /// Everything a handler needs. Cheap to clone.
@@ -70,6 +77,8 @@ struct Inner {
     events_arrived: tokio::sync::Notify,
     /// Directors' navigation badges, recounted at most every [`BADGE_TTL`].
     badges: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Badges)>>,
+    /// Names of places, reloaded at most every [`PLACES_TTL`].
+    places: std::sync::Mutex<Option<(std::time::Instant, Arc<PlaceNames>)>>,
 }
 
 /// A director's badge counts: open alerts (我的预警) and findings to verify (待核实).
@@ -82,6 +91,9 @@ pub(crate) struct Badges {
 /// How stale a badge may be in a served application ([`WebConfig::badge_ttl`]).
 pub const BADGE_TTL: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// How stale names of places may be in a served application ([`WebConfig::places_ttl`]).
+pub const PLACES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
         Self {
@@ -90,6 +102,7 @@ impl AppState {
                 config,
                 events_arrived: tokio::sync::Notify::new(),
                 badges: Default::default(),
+                places: Default::default(),
             }),
         }
     }
@@ -123,6 +136,23 @@ impl AppState {
     pub(crate) fn forget_badges(&self, user_id: i64) {
         let mut badges = self.inner.badges.lock().unwrap_or_else(|e| e.into_inner());
         badges.remove(&user_id);
+    }
+
+    /// Names of places: kept for [`WebConfig::places_ttl`], else read afresh.
+    pub(crate) async fn places(&self) -> Result<Arc<PlaceNames>, AppError> {
+        let ttl = self.inner.config.places_ttl;
+        if let Some(ttl) = ttl {
+            let kept = self.inner.places.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, names)) = kept.as_ref().filter(|(at, _)| at.elapsed() < ttl) {
+                return Ok(Arc::clone(names));
+            }
+        }
+        let names = Arc::new(PlaceNames::load(self.store()).await?);
+        if ttl.is_some() {
+            *self.inner.places.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((std::time::Instant::now(), Arc::clone(&names)));
+        }
+        Ok(names)
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -7,8 +7,7 @@
 use std::time::Duration;
 
 use humiao_pipeline::{
-    active_pack_files, notify_all, process_pending_events, watch_deadlines, EventRules,
-    LogNotifier, StoredPack,
+    active_pack, notify_all, process_pending_events, watch_deadlines, EventRules, LogNotifier,
 };
 
 use crate::AppState;
@@ -24,43 +23,35 @@ pub fn spawn_workers(state: AppState) {
     tokio::spawn(deadline_watch(state));
 }
 
-/// The compiled pack, recompiled only when the active pack's files change.
+/// The event rules, rebuilt only when the pack in force or the day changes.
 struct PackCache {
-    files: Option<StoredPack>,
     rules: Option<EventRules>,
 }
 
 impl PackCache {
+    /// The event rules of the pack in force today; rebuilt when the pack or the day changes.
     async fn rules(&mut self, state: &AppState) -> Option<&EventRules> {
-        let files = match active_pack_files(state.store()).await {
-            Ok(files) => files,
+        let pack = match active_pack(state.store()).await {
+            Ok(pack) => pack,
             Err(e) => {
                 tracing::error!(error = %e, "active rule pack unreadable");
                 return None;
             }
         };
         let today = state.today();
-        let stale = self.files.as_ref() != Some(&files)
-            || self.rules.as_ref().is_none_or(|r| r.as_of != today);
+        let stale = self
+            .rules
+            .as_ref()
+            .is_none_or(|r| !std::sync::Arc::ptr_eq(&r.pack, &pack) || r.as_of != today);
         if stale {
-            match files.compile() {
-                Ok(pack) => self.rules = Some(EventRules::new(pack, today)),
-                Err(e) => {
-                    tracing::error!(error = %e, "active rule pack does not compile");
-                    return None;
-                }
-            }
-            self.files = Some(files);
+            self.rules = Some(EventRules::new(pack, today));
         }
         self.rules.as_ref()
     }
 }
 
 async fn event_worker(state: AppState) {
-    let mut cache = PackCache {
-        files: None,
-        rules: None,
-    };
+    let mut cache = PackCache { rules: None };
     loop {
         if let Some(rules) = cache.rules(&state).await {
             loop {

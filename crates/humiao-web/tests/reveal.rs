@@ -151,6 +151,7 @@ async fn a_served_apps_badges_are_cached_until_the_director_changes_something() 
             secure_cookies: false,
             today_override: Some(today()),
             badge_ttl: Some(std::time::Duration::from_secs(3600)),
+            places_ttl: Some(std::time::Duration::from_secs(3600)),
         },
     ));
     let mut director = app.login("director_a").await;

@@ -440,23 +440,21 @@ async fn visit_plans_follow_the_frequencies_and_supervision_counts_overdue_visit
         .unwrap()
         .unwrap()
         .actor();
-    let computed = app.store.risk_history(app.child_a).await.unwrap()[0].clone();
-    app.store
-        .override_risk(
-            &director,
-            &humiao_store::NewRiskOverride {
-                person: app.child_a,
-                model: "general".into(),
-                computed_level: computed.level,
-                computed_label: computed.level_label.clone(),
-                level: 1,
-                level_label: "高危".into(),
-                colour: "red".into(),
-                reason: "父亲入狱后无人照看".into(),
-            },
+    let mut b = app.login("director_a").await;
+    // Set on the child's page: the level sets how often the child is visited.
+    let csrf = b.csrf().await;
+    let done = b
+        .post_form(
+            &format!("/children/{}/risk-override", app.child_a),
+            &[
+                ("csrf_token", &csrf),
+                ("model", "general"),
+                ("level", "high"),
+                ("reason", "父亲入狱后无人照看"),
+            ],
         )
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     // Last visited 40 days ago: 10 days overdue at one visit every 30 days.
     let visited = today() - chrono::Duration::days(40);
     app.store
@@ -481,7 +479,6 @@ async fn visit_plans_follow_the_frequencies_and_supervision_counts_overdue_visit
         .await
         .unwrap();
 
-    let mut b = app.login("director_a").await;
     let page = b.get("/m/plan").await;
     assert_eq!(page.status, StatusCode::OK);
     let row = page

@@ -185,7 +185,7 @@ pub async fn build(global: &Global, args: &DemoArgs) -> anyhow::Result<(Store, D
     let assessed = humiao_pipeline::assess_all(
         &store,
         as_of,
-        &humiao_pipeline::active_pack(&store).await?,
+        &*humiao_pipeline::active_pack(&store).await?,
         &AlertParams::default(),
     )
     .await?;
@@ -227,6 +227,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
             .map(|d| super::parse_date(Some(d)))
             .transpose()?,
         badge_ttl: Some(humiao_web::BADGE_TTL),
+        places_ttl: Some(humiao_web::PLACES_TTL),
     };
     println!(
         "要看预警实时到达：另开一个终端运行 `humiao demo events --rate 2 --url http://{}`\n\

@@ -123,7 +123,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         let report = humiao_pipeline::assess_all(
             &store,
             as_of,
-            &humiao_pipeline::active_pack(&store).await?,
+            &*humiao_pipeline::active_pack(&store).await?,
             &AlertParams::default(),
         )
         .await?;

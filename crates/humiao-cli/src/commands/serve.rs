@@ -15,6 +15,10 @@ pub async fn serve(store: Store, bind: SocketAddr, config: WebConfig) -> anyhow:
     let local = listener.local_addr()?;
     println!("护苗 Humiao 已启动: http://{local}/  (Ctrl-C 退出)");
     tracing::info!(%local, "serving");
+    // A database from before the visit schedule was kept gets one before the first plan page.
+    let today = config.today_override.unwrap_or_else(super::today);
+    let pack = humiao_pipeline::active_pack(&store).await?;
+    humiao_pipeline::ensure_schedules(&store, &pack, today).await?;
     let state = AppState::new(store, config);
     humiao_web::spawn_workers(state.clone());
     let app = humiao_web::router(state);
@@ -38,6 +42,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         secure_cookies: args.secure_cookies.unwrap_or(!args.bind.ip().is_loopback()),
         today_override: today,
         badge_ttl: Some(humiao_web::BADGE_TTL),
+        places_ttl: Some(humiao_web::PLACES_TTL),
     };
     serve(store, args.bind, config).await?;
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,6 @@ use axum::response::Response;
 use chrono::Utc;
 
 use crate::error::AppError;
-use crate::pages::views::PlaceNames;
 use crate::render::{page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -35,7 +34,7 @@ pub(crate) async fn users(
 ) -> Result<Response, AppError> {
     let store = state.store();
     let users = store.users().await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let now = Utc::now();
     page(&UsersTemplate {
         base: Base::new(&session, "用户管理", "/admin/users"),

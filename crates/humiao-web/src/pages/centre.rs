@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::AppQuery;
-use crate::pages::views::{sees_reasons, AlertView, PlaceNames};
+use crate::pages::views::{sees_reasons, AlertView};
 use crate::render::{page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -43,7 +43,7 @@ pub(crate) async fn dashboard(
     let store = state.store();
     let today = state.today();
     let d = store.dashboard(&session.actor, today).await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let scope = session
         .actor
         .jurisdiction
@@ -124,7 +124,7 @@ pub(crate) async fn alerts(
             },
         )
         .await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let today = state.today();
     page(&AlertsTemplate {
         base: Base::new(&session, "预警", "/centre/alerts"),

@@ -499,7 +499,7 @@ async fn render_child(state: &AppState, session: &Session, id: i64) -> Result<Re
     }
     let full = sees_reasons(actor);
     let lineage = sees_lineage(actor);
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
 
     let relatives = store.relatives(person.id).await?;
     let houses = house_views(state, actor, &person).await?;
@@ -948,7 +948,7 @@ pub(crate) async fn search(
     rows.truncate(PAGE_SIZE as usize);
 
     let regions = store.regions().await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     // Places the user covers, to narrow by: towns and villages (and grids for directors).
     let place_options = regions
         .iter()

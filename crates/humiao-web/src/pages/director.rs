@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{AppForm, AppQuery, IdPath};
-use crate::pages::views::{AlertView, ChildRowView, PlaceNames};
+use crate::pages::views::{AlertView, ChildRowView};
 use crate::render::{page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -70,7 +70,7 @@ pub(crate) async fn alerts(
             )
             .await?,
     );
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let reveals = store
         .active_reveals(session.user.id, chrono::Utc::now())
         .await?;
@@ -138,7 +138,7 @@ pub(crate) async fn children(
             },
         )
         .await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let mut children: Vec<ChildRowView> = rows
         .iter()
         .map(|s| {

@@ -10,13 +10,14 @@ use humiao_pipeline::{visit_plan, PlanItem};
 use humiao_store::AuditEntry;
 
 use crate::error::AppError;
-use crate::pages::views::{ChildRowView, PlaceNames};
+use crate::pages::views::ChildRowView;
 use crate::render::{local_time, page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
 
-/// How many children a plan covers at most (a director's grids hold a few hundred).
-const PLAN_LIMIT: i64 = 20_000;
+/// How many children 走访计划 lists, most urgent first (the counts cover the whole plan; a
+/// director's grids may hold a thousand children, too many for a phone page).
+const PLAN_SHOWN: i64 = 100;
 /// How many flagged visits 走访督导 lists (latest first; the counts cover all).
 const FLAGGED_LIMIT: i64 = 200;
 
@@ -34,8 +35,9 @@ pub(crate) struct PlanRowView {
 struct DirectorPlanTemplate {
     base: Base,
     rows: Vec<PlanRowView>,
-    overdue: usize,
-    never: usize,
+    total: i64,
+    overdue: i64,
+    never: i64,
 }
 
 pub(crate) async fn director_plan(
@@ -44,9 +46,8 @@ pub(crate) async fn director_plan(
 ) -> Result<Response, AppError> {
     let store = state.store();
     let today = state.today();
-    let pack = humiao_pipeline::active_pack(store).await?;
-    let plan = visit_plan(store, &session.actor, today, &pack, PLAN_LIMIT).await?;
-    let places = PlaceNames::load(store).await?;
+    let plan = visit_plan(store, &session.actor, today, PLAN_SHOWN).await?;
+    let places = state.places().await?;
     let reasons = session.actor.visibility(SensitiveField::Reason);
     let view = |i: &PlanItem| PlanRowView {
         child: ChildRowView::new(&i.child, today, &places, reasons),
@@ -60,21 +61,22 @@ pub(crate) async fn director_plan(
     };
     page(&DirectorPlanTemplate {
         base: Base::new(&session, "走访计划", "/m/plan"),
-        overdue: plan.iter().filter(|i| i.overdue_days > 0).count(),
-        never: plan.iter().filter(|i| i.last_visit.is_none()).count(),
-        rows: plan.iter().map(view).collect(),
+        total: plan.total,
+        overdue: plan.overdue,
+        never: plan.never,
+        rows: plan.items.iter().map(view).collect(),
     })
 }
 
 pub(crate) struct SupervisionRow {
     pub place: String,
-    pub children: usize,
-    pub overdue: usize,
-    pub never: usize,
+    pub children: i64,
+    pub overdue: i64,
+    pub never: i64,
     /// Overdue ÷ children, in percent.
     pub overdue_pct: String,
     /// Visits with flags for review.
-    pub flagged: usize,
+    pub flagged: i64,
 }
 
 /// A visit the checks flagged: where, when, by whom and why — not whom.
@@ -92,8 +94,8 @@ pub(crate) struct FlaggedView {
 struct SupervisionTemplate {
     base: Base,
     rows: Vec<SupervisionRow>,
-    total: usize,
-    overdue: usize,
+    total: i64,
+    overdue: i64,
     flagged_total: usize,
     flagged: Vec<FlaggedView>,
 }
@@ -108,21 +110,21 @@ pub(crate) async fn supervision(
 ) -> Result<Response, AppError> {
     let store = state.store();
     let today = state.today();
-    let pack = humiao_pipeline::active_pack(store).await?;
-    let plan = visit_plan(store, &session.actor, today, &pack, PLAN_LIMIT).await?;
-    let places = PlaceNames::load(store).await?;
-    let mut by_grid: std::collections::BTreeMap<String, (usize, usize, usize, usize)> =
+    let plan = store.schedule_counts_by_grid(&session.actor, today).await?;
+    let places = state.places().await?;
+    let mut by_grid: std::collections::BTreeMap<String, (i64, i64, i64, i64)> =
         std::collections::BTreeMap::new();
-    for item in &plan {
-        let place = places.opt_name(item.child.person.residence_grid.as_ref());
-        let entry = by_grid.entry(place).or_default();
-        entry.0 += 1;
-        entry.1 += usize::from(item.overdue_days > 0);
-        entry.2 += usize::from(item.last_visit.is_none());
+    for grid in &plan {
+        let entry = by_grid
+            .entry(places.opt_name(grid.grid.as_ref()))
+            .or_default();
+        entry.0 += grid.total;
+        entry.1 += grid.overdue;
+        entry.2 += grid.never;
     }
     let counts = store.flagged_visit_counts(&session.actor).await?;
     for (grid, n) in &counts {
-        by_grid.entry(places.opt_name(grid.as_ref())).or_default().3 += n;
+        by_grid.entry(places.opt_name(grid.as_ref())).or_default().3 += *n as i64;
     }
     let mut rows: Vec<SupervisionRow> = by_grid
         .into_iter()
@@ -163,8 +165,8 @@ pub(crate) async fn supervision(
     }
     page(&SupervisionTemplate {
         base: Base::new(&session, "走访督导", "/centre/visits"),
-        total: plan.len(),
-        overdue: plan.iter().filter(|i| i.overdue_days > 0).count(),
+        total: plan.iter().map(|g| g.total).sum(),
+        overdue: plan.iter().map(|g| g.overdue).sum(),
         rows,
         flagged_total: counts.iter().map(|(_, n)| n).sum(),
         flagged: flagged

@@ -176,5 +176,7 @@ pub(crate) async fn submit(
             },
         )
         .await?;
+    // The level sets how often the child is visited.
+    humiao_pipeline::refresh_schedules(store, &pack, state.today(), &[person.id]).await?;
     Ok(Redirect::to(&format!("/children/{id}#risk-override")).into_response())
 }

@@ -33,7 +33,7 @@ use serde_json::json;
 
 use crate::error::AppError;
 use crate::extract::{AppForm, AppQuery, IdPath};
-use crate::pages::views::{badges, Badge, PlaceNames};
+use crate::pages::views::{badges, Badge};
 use crate::render::{local_time, page, page_with_status, Base};
 use crate::session::{CurrentUser, Session};
 use crate::AppState;
@@ -155,7 +155,7 @@ async fn render_list(
     let rows = store
         .pending_verifications(&session.actor, today, LIST_LIMIT)
         .await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let reasons = session.actor.visibility(SensitiveField::Reason);
     let mut children: Vec<ChildView> = Vec::new();
     for row in &rows {
@@ -486,7 +486,7 @@ async fn feedback(state: &AppState, session: &Session, action: &str) -> Result<F
     let recent = store
         .recent_verifications(&session.actor, RECENT_LIMIT)
         .await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let mut by_category: BTreeMap<usize, (i64, i64, i64)> = BTreeMap::new();
     for ((_, category), n) in &counts {
         let t = by_category

@@ -19,7 +19,7 @@ use humiao_store::{ClosedAlert, NewObservation, NewVisit};
 
 use crate::error::AppError;
 use crate::extract::IdPath;
-use crate::pages::views::{AlertView, PlaceNames};
+use crate::pages::views::AlertView;
 use crate::render::{local_time, page, page_with_status, Base};
 use crate::session::{random_token, CurrentUser, Session};
 use crate::upload::{
@@ -179,7 +179,7 @@ async fn alert_view(
 ) -> Result<(humiao_store::AlertRow, AlertView), AppError> {
     let store = state.store();
     let row = store.alert_in_scope(&session.actor, id).await?;
-    let places = PlaceNames::load(store).await?;
+    let places = state.places().await?;
     let view = AlertView::new(&row, &session.actor, state.today(), &places);
     Ok((row, view))
 }
@@ -218,7 +218,7 @@ pub(crate) enum Recorded {
     Stored(Outcome),
     Invalid {
         upload: Box<VisitUpload>,
-        pack: Box<RulePack>,
+        pack: std::sync::Arc<RulePack>,
     },
 }
 
@@ -260,7 +260,7 @@ pub(crate) async fn record(
     if !upload.errors.is_empty() {
         return Ok(Recorded::Invalid {
             upload: Box::new(upload),
-            pack: Box::new(pack),
+            pack,
         });
     }
     let now = Utc::now();
@@ -270,7 +270,9 @@ pub(crate) async fn record(
         .unwrap_or(now);
     // The visit's day by the application's "today": a visit queued two days ago was
     // observed two days before today.
-    let days_ago = (china_date(now) - china_date(visited_at)).num_days().max(0);
+    let days_ago = (humiao_store::visit_day(now) - humiao_store::visit_day(visited_at))
+        .num_days()
+        .max(0);
     let visit = NewVisit {
         person: row.person_id,
         alert_id: Some(row.id),
@@ -326,10 +328,6 @@ pub(crate) async fn record(
         },
         _ => Outcome::Created { visit_id },
     }))
-}
-
-fn china_date(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
-    (t + chrono::Duration::hours(8)).date_naive()
 }
 
 /// 「该预警已于…由其他走访办结，本次走访已另行保存」

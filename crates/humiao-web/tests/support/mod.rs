@@ -321,6 +321,7 @@ impl TestApp {
                 secure_cookies: false,
                 today_override: Some(today()),
                 badge_ttl: None,
+                places_ttl: None,
             },
         ));
         Self {
