@@ -154,7 +154,7 @@ pub async fn refresh_schedules(
                     .map(|t| (p, visit_day(t.with_timezone(&chrono::Utc))))
             })
             .collect();
-        let entries: Vec<ScheduleEntry> = children
+        let mut entries: Vec<ScheduleEntry> = children
             .iter()
             .filter(|c| c.person.is_minor_on(as_of))
             .filter_map(|c| {
@@ -166,7 +166,14 @@ pub async fn refresh_schedules(
                 )
             })
             .collect();
-        store.replace_schedules(chunk, &entries).await?;
+        // Most re-assessments change no one's plan: then nothing is written (a write waits
+        // for SQLite's one writer, which the event intake needs too).
+        let mut kept = store.schedules_of(chunk).await?;
+        kept.sort_by_key(|e| e.person);
+        entries.sort_by_key(|e| e.person);
+        if kept != entries {
+            store.replace_schedules(chunk, &entries).await?;
+        }
     }
     Ok(())
 }
@@ -201,15 +208,16 @@ pub async fn ensure_schedules(
     Ok(())
 }
 
-/// The first `limit` children of the actor's plan — overdue first (the longest overdue
-/// first), then by due date and severity — with counts over the whole plan.
+/// `limit` children of the actor's plan after the `offset` most urgent — overdue first (the
+/// longest overdue first), then by due date and severity — with counts over the whole plan.
 pub async fn visit_plan(
     store: &Store,
     actor: &Actor,
     as_of: NaiveDate,
     limit: i64,
+    offset: i64,
 ) -> Result<VisitPlan, PipelineError> {
-    let page = store.visit_schedule(actor, as_of, limit).await?;
+    let page = store.visit_schedule(actor, as_of, limit, offset).await?;
     let ids: Vec<PersonId> = page.entries.iter().map(|e| e.person).collect();
     let mut children: HashMap<PersonId, ChildSummary> = store
         .child_summaries(actor, &ids)

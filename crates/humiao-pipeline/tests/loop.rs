@@ -277,7 +277,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
 
     // The assessment put the child in the director's visit plan: 事实无人抚养, monthly, never
     // visited so due today.
-    let plan = humiao_pipeline::visit_plan(&fx.store, &lives_director, as_of(), 10)
+    let plan = humiao_pipeline::visit_plan(&fx.store, &lives_director, as_of(), 10, 0)
         .await
         .unwrap();
     assert_eq!((plan.total, plan.overdue, plan.never), (1, 0, 1));
@@ -287,7 +287,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
         (30, "孤儿/事实无人抚养")
     );
     assert_eq!(plan.items[0].due, as_of());
-    let none = humiao_pipeline::visit_plan(&fx.store, &home_director, as_of(), 10)
+    let none = humiao_pipeline::visit_plan(&fx.store, &home_director, as_of(), 10, 0)
         .await
         .unwrap();
     assert_eq!(none.total, 0, "planned where the child lives");
@@ -299,7 +299,7 @@ async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_tol
     humiao_pipeline::ensure_schedules(&fx.store, &national, as_of())
         .await
         .unwrap();
-    let rebuilt = humiao_pipeline::visit_plan(&fx.store, &lives_director, as_of(), 10)
+    let rebuilt = humiao_pipeline::visit_plan(&fx.store, &lives_director, as_of(), 10, 0)
         .await
         .unwrap();
     assert_eq!(rebuilt, plan);

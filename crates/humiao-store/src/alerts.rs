@@ -83,6 +83,8 @@ pub struct AlertFilter {
     pub status: Option<AlertStatus>,
     pub person: Option<PersonId>,
     pub limit: i64,
+    /// How many of the matching alerts to skip (paging).
+    pub offset: i64,
     /// Only alerts routed (or escalated) to exactly this level.
     pub routed_to: Option<RouteLevel>,
 }
@@ -238,6 +240,8 @@ impl Store {
         sql.push(ORDER)
             .push(" LIMIT ")
             .bind(Arg::Int(filter.limit.max(1)))
+            .push(" OFFSET ")
+            .bind(Arg::Int(filter.offset.max(0)))
             .push(")")
             .push(ORDER);
         let rows = sql.query().fetch_all(&self.pool).await?;

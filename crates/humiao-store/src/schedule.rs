@@ -141,13 +141,14 @@ impl Store {
         tx.commit().await
     }
 
-    /// The first `limit` children of the actor's plan, most urgent first, with counts over the
-    /// whole plan. A child never visited is due on `as_of`.
+    /// `limit` children of the actor's plan after the `offset` most urgent, most urgent first,
+    /// with counts over the whole plan. A child never visited is due on `as_of`.
     pub async fn visit_schedule(
         &self,
         actor: &Actor,
         as_of: NaiveDate,
         limit: i64,
+        offset: i64,
     ) -> Result<SchedulePage> {
         let mut sql = Sql::new(&format!(
             "SELECT s.person_id, s.every_days, s.why, s.level, s.last_visit {}",
@@ -158,21 +159,15 @@ impl Store {
         sql.push(" ORDER BY COALESCE(s.due, ")
             .bind(Arg::Text(date_text(as_of)))
             .push("), COALESCE(s.level, 99), s.person_id LIMIT ")
-            .bind(Arg::Int(limit.max(0)));
+            .bind(Arg::Int(limit.max(0)))
+            .push(" OFFSET ")
+            .bind(Arg::Int(offset.max(0)));
         let entries = sql
             .query()
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|row| {
-                Ok(ScheduleEntry {
-                    person: PersonId(get(row, "person_id")?),
-                    every_days: get(row, "every_days")?,
-                    why: get(row, "why")?,
-                    level: get(row, "level")?,
-                    last_visit: parse_opt_date(get(row, "last_visit")?)?,
-                })
-            })
+            .map(entry_of)
             .collect::<Result<Vec<_>>>()?;
         let mut sql = Sql::new("SELECT ");
         push_counts(&mut sql, as_of);
@@ -215,6 +210,29 @@ impl Store {
             .collect()
     }
 
+    /// The schedule entries of `persons` (those the plan covers), in no particular order.
+    pub async fn schedules_of(&self, persons: &[PersonId]) -> Result<Vec<ScheduleEntry>> {
+        let mut out = Vec::new();
+        for chunk in persons.chunks(1000) {
+            // Integers we were given, so inlining them is safe.
+            let ids = chunk
+                .iter()
+                .map(|p| p.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            let rows = sqlx::query(&format!(
+                "SELECT person_id, every_days, why, level, last_visit FROM visit_schedule \
+                 WHERE person_id IN ({ids})"
+            ))
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                out.push(entry_of(row)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Whether no child has a schedule yet (a database from before the schedule was kept).
     pub async fn schedule_is_empty(&self) -> Result<bool> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM visit_schedule LIMIT 1) t")
@@ -234,6 +252,16 @@ impl Store {
             .map(|row| Ok(PersonId(get(row, "id")?)))
             .collect()
     }
+}
+
+fn entry_of(row: &sqlx::any::AnyRow) -> Result<ScheduleEntry> {
+    Ok(ScheduleEntry {
+        person: PersonId(get(row, "person_id")?),
+        every_days: get(row, "every_days")?,
+        why: get(row, "why")?,
+        level: get(row, "level")?,
+        last_visit: parse_opt_date(get(row, "last_visit")?)?,
+    })
 }
 
 /// Moves a child's due day after a visit on `day` (a visit recorded late, before the last one

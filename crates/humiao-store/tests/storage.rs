@@ -1952,7 +1952,7 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
         )
         .await
         .unwrap();
-    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10, 0).await.unwrap();
     assert_eq!(
         plan.entries.iter().map(|e| e.person).collect::<Vec<_>>(),
         vec![seeded.child_a, seeded.child_b],
@@ -1960,7 +1960,9 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
     );
     assert_eq!((plan.total, plan.overdue, plan.never), (2, 1, 1));
     assert_eq!(plan.entries[0].due(), Some(d(2026, 11, 12)));
-    let one = store.visit_schedule(&centre, AS_OF(), 1).await.unwrap();
+    let one = store.visit_schedule(&centre, AS_OF(), 1, 0).await.unwrap();
+    let next = store.visit_schedule(&centre, AS_OF(), 1, 1).await.unwrap();
+    assert_eq!(next.entries[0].person, seeded.child_b, "the next page");
     assert_eq!(
         (one.entries.len(), one.total),
         (1, 2),
@@ -1968,7 +1970,7 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
     );
 
     let mine = store
-        .visit_schedule(&director_a, AS_OF(), 10)
+        .visit_schedule(&director_a, AS_OF(), 10, 0)
         .await
         .unwrap();
     assert_eq!(
@@ -1976,7 +1978,7 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
         vec![seeded.child_a]
     );
     let theirs = store
-        .visit_schedule(&director_b, AS_OF(), 10)
+        .visit_schedule(&director_b, AS_OF(), 10, 0)
         .await
         .unwrap();
     assert_eq!((theirs.total, theirs.overdue, theirs.never), (1, 0, 1));
@@ -2021,7 +2023,7 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
         )
         .await
         .unwrap();
-    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10, 0).await.unwrap();
     assert_eq!(
         plan.entries.iter().map(|e| e.person).collect::<Vec<_>>(),
         vec![seeded.child_b, seeded.child_a],
@@ -2039,7 +2041,7 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
         )
         .await
         .unwrap();
-    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10, 0).await.unwrap();
     assert_eq!(plan.entries[1].last_visit, Some(d(2026, 11, 21)));
 
     // Rewriting a child without an entry takes them out of the plan.
@@ -2047,7 +2049,7 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
         .replace_schedules(&[seeded.child_b], &[])
         .await
         .unwrap();
-    let plan = store.visit_schedule(&centre, AS_OF(), 10).await.unwrap();
+    let plan = store.visit_schedule(&centre, AS_OF(), 10, 0).await.unwrap();
     assert_eq!((plan.total, plan.never), (1, 0));
 }
 

@@ -725,3 +725,70 @@ async fn the_child_page_shows_houses_and_household_as_far_as_the_role_may_see() 
     assert!(!houses.contains("3幢201室"), "{houses}");
     assert!(!houses.contains("household-members"));
 }
+
+/// A director with more open alerts than a phone page holds gets them 40 a page, most urgent
+/// first, with the count over all of them and links between pages; the plan pages the same way.
+#[tokio::test]
+async fn a_directors_long_lists_come_in_pages() {
+    use humiao_core::alert::{AlertDraft, Severity};
+    use humiao_store::{AssessmentWrite, NewAlert};
+    let app = TestApp::new().await;
+    let alerts: Vec<NewAlert> = (0..45)
+        .map(|i| NewAlert {
+            draft: AlertDraft {
+                child: app.child_a,
+                reason_code: format!("test:{i}"),
+                trigger_key: format!("test:{i}"),
+                severity: Severity::Medium,
+                masked_message: "儿童保障情况发生变化，请尽快走访核实".into(),
+                detail: format!("测试预警 {i}"),
+                due: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                sources: vec![],
+                police: false,
+            },
+            grid: Some(humiao_core::RegionCode::parse(GRID_A).unwrap()),
+        })
+        .collect();
+    app.store
+        .apply_assessment(&AssessmentWrite {
+            as_of: today(),
+            alerts,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut director = app.login("director_a").await;
+    let first = director.get("/m/alerts").await;
+    assert_eq!(first.status, StatusCode::OK);
+    // The fixture's own open alert for child A, and the 45 above.
+    assert!(
+        first.body.contains("<strong id=\"open-count\">46</strong>"),
+        "{}",
+        first.body
+    );
+    let items = |body: &str| {
+        body.split("id=\"alert-list\"").nth(1).map_or(0, |l| {
+            l.split("</ul>").next().unwrap().matches("<li ").count()
+        })
+    };
+    assert_eq!(items(&first.body), 40);
+    assert!(
+        first.body.contains("href=\"/m/alerts?page=2\""),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("第 1 / 2 页"));
+    let second = director.get("/m/alerts?page=2").await;
+    assert_eq!(items(&second.body), 6);
+    assert!(second.body.contains("id=\"pager-prev\" href=\"/m/alerts\""));
+    assert!(!second.body.contains("id=\"pager-next\""));
+    // Nonsense pages are the first page.
+    let odd = director.get("/m/alerts?page=abc").await;
+    assert_eq!(items(&odd.body), 40);
+
+    // The plan: a short one has no pager.
+    app.assess_national().await;
+    let plan = director.get("/m/plan").await;
+    assert_eq!(plan.status, StatusCode::OK);
+    assert!(!plan.body.contains("id=\"pager\""), "{}", plan.body);
+}

@@ -120,6 +120,7 @@ pub(crate) async fn alerts(
                 status,
                 person: None,
                 limit: 500,
+                offset: 0,
                 routed_to: routed_mine.then_some(level),
             },
         )

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::extract::{AppForm, AppQuery, IdPath};
-use crate::pages::views::{AlertView, ChildRowView};
+use crate::pages::views::{AlertView, ChildRowView, PageQuery, Pager};
 use crate::render::{page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -24,6 +24,9 @@ struct AlertsTemplate {
     open: Vec<AlertView>,
     closed: Vec<AlertView>,
     overdue: usize,
+    /// All open alerts (the page shows [`OPEN_PAGE`] of them).
+    open_total: i64,
+    pages: Pager,
     /// What the checks flagged on the visit just saved ("位置偏离：…").
     visit_flags: Vec<String>,
 }
@@ -33,12 +36,14 @@ pub(crate) struct AlertsQuery {
     done: Option<String>,
     /// The visit just saved, whose flags to show (only the director's own).
     visit: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
 }
 
-/// How many open alerts 我的预警 lists (most urgent first; the badge counts them all).
-const OPEN_SHOWN: i64 = 100;
-/// How many recently closed ones it lists below them.
-const CLOSED_SHOWN: i64 = 20;
+/// How many open alerts a page of 我的预警 lists (most urgent first; the count covers all).
+const OPEN_PAGE: i64 = 40;
+/// How many recently closed ones its first page lists below them.
+const CLOSED_SHOWN: i64 = 10;
 
 pub(crate) async fn alerts(
     State(state): State<AppState>,
@@ -47,29 +52,35 @@ pub(crate) async fn alerts(
 ) -> Result<Response, AppError> {
     let store = state.store();
     let today = state.today();
-    // A phone's page: the open alerts, most urgent first, and the last few closed.
+    // A phone's page: the open alerts, most urgent first, and on the first page the last few
+    // closed.
+    let page_no = query.paging.page();
+    let open_total = store.count_open_alerts(&session.actor).await?;
     let mut rows = store
         .list_alerts(
             &session.actor,
             &AlertFilter {
                 status: Some(humiao_core::alert::AlertStatus::Open),
-                limit: OPEN_SHOWN,
+                limit: OPEN_PAGE,
+                offset: (page_no - 1) * OPEN_PAGE,
                 ..Default::default()
             },
         )
         .await?;
-    rows.extend(
-        store
-            .list_alerts(
-                &session.actor,
-                &AlertFilter {
-                    status: Some(humiao_core::alert::AlertStatus::Closed),
-                    limit: CLOSED_SHOWN,
-                    ..Default::default()
-                },
-            )
-            .await?,
-    );
+    if page_no == 1 {
+        rows.extend(
+            store
+                .list_alerts(
+                    &session.actor,
+                    &AlertFilter {
+                        status: Some(humiao_core::alert::AlertStatus::Closed),
+                        limit: CLOSED_SHOWN,
+                        ..Default::default()
+                    },
+                )
+                .await?,
+        );
+    }
     let places = state.places().await?;
     let reveals = store
         .active_reveals(session.user.id, chrono::Utc::now())
@@ -109,9 +120,11 @@ pub(crate) async fn alerts(
     page(&AlertsTemplate {
         base: Base::new(&session, "我的预警", "/m/alerts").with_notice(notice),
         overdue: open.iter().filter(|a| a.overdue).count(),
+        open_total,
+        pages: Pager::new(page_no, OPEN_PAGE, open_total, "/m/alerts"),
         visit_flags,
         open,
-        closed: closed.into_iter().take(50).collect(),
+        closed,
     })
 }
 

@@ -10,14 +10,16 @@ use humiao_pipeline::{visit_plan, PlanItem};
 use humiao_store::AuditEntry;
 
 use crate::error::AppError;
+use crate::extract::AppQuery;
 use crate::pages::views::ChildRowView;
+use crate::pages::views::{PageQuery, Pager};
 use crate::render::{local_time, page, Base};
 use crate::session::CurrentUser;
 use crate::AppState;
 
-/// How many children 走访计划 lists, most urgent first (the counts cover the whole plan; a
-/// director's grids may hold a thousand children, too many for a phone page).
-const PLAN_SHOWN: i64 = 100;
+/// How many children a page of 走访计划 lists, most urgent first (the counts cover the whole
+/// plan; a director's grids may hold a thousand children, too many for a phone page).
+const PLAN_PAGE: i64 = 40;
 /// How many flagged visits 走访督导 lists (latest first; the counts cover all).
 const FLAGGED_LIMIT: i64 = 200;
 
@@ -38,15 +40,25 @@ struct DirectorPlanTemplate {
     total: i64,
     overdue: i64,
     never: i64,
+    pages: Pager,
 }
 
 pub(crate) async fn director_plan(
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
+    AppQuery(query): AppQuery<PageQuery>,
 ) -> Result<Response, AppError> {
     let store = state.store();
     let today = state.today();
-    let plan = visit_plan(store, &session.actor, today, PLAN_SHOWN).await?;
+    let page_no = query.page();
+    let plan = visit_plan(
+        store,
+        &session.actor,
+        today,
+        PLAN_PAGE,
+        (page_no - 1) * PLAN_PAGE,
+    )
+    .await?;
     let places = state.places().await?;
     let reasons = session.actor.visibility(SensitiveField::Reason);
     let view = |i: &PlanItem| PlanRowView {
@@ -61,6 +73,7 @@ pub(crate) async fn director_plan(
     };
     page(&DirectorPlanTemplate {
         base: Base::new(&session, "走访计划", "/m/plan"),
+        pages: Pager::new(page_no, PLAN_PAGE, plan.total, "/m/plan"),
         total: plan.total,
         overdue: plan.overdue,
         never: plan.never,

@@ -277,3 +277,46 @@ mod tests {
         assert_eq!(encode_component("12:subject"), "12%3Asubject");
     }
 }
+
+/// `?page=N` of a paged list (1 when absent or nonsense).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| (1..=10_000).contains(p))
+            .unwrap_or(1)
+    }
+}
+
+/// Links to the previous and next pages of a list of `total` items, `per_page` a page.
+pub(crate) struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new(page: i64, per_page: i64, total: i64, path: &str) -> Self {
+        let pages = ((total + per_page - 1) / per_page.max(1)).max(1);
+        let link = |p: i64| {
+            if p == 1 {
+                path.to_string()
+            } else {
+                format!("{path}?page={p}")
+            }
+        };
+        Self {
+            page,
+            pages,
+            prev: (page > 1).then(|| link((page - 1).min(pages))),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
