@@ -204,6 +204,11 @@ fn alert_row(row: &sqlx::any::AnyRow) -> Result<AlertRow> {
     })
 }
 
+/// Most severe first, as a number. Also the expression of the index alerts_grid_order
+/// (migration 0017): change both or neither.
+const SEVERITY_RANK: &str =
+    "CASE a.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+
 const ALERT_SELECT: &str = "SELECT a.id, a.person_id, p.name, a.grid_code, a.reason_code, \
     a.severity, a.masked_message, a.detail, a.sources_json, a.status, a.created_at, a.due_date, \
     a.closed_at, a.routed_to, a.police, a.reminded_on \
@@ -213,9 +218,16 @@ impl Store {
     /// Alerts routed into the actor's places: by the alert's grid, or, without one, by the
     /// child's registration. Most urgent and oldest first.
     pub async fn list_alerts(&self, actor: &Actor, filter: &AlertFilter) -> Result<Vec<AlertRow>> {
-        const ORDER: &str = " ORDER BY CASE a.status WHEN 'open' THEN 0 ELSE 1 END, \
-             CASE a.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 \
-             ELSE 3 END, a.due_date, a.id";
+        // Open before closed unless one status is asked for; then the order is that of the
+        // index alerts_grid_order (migration 0017), which a director's page reads in order.
+        let order = format!(
+            " ORDER BY {}{SEVERITY_RANK}, a.due_date, a.id",
+            if filter.status.is_some() {
+                ""
+            } else {
+                "CASE a.status WHEN 'open' THEN 0 ELSE 1 END, "
+            }
+        );
         // Choose the page's ids on the alerts alone (a director's scope is the alerts' own
         // grid), then read those rows with the children's names: a grid holds hundreds of
         // alerts, a page a hundred.
@@ -237,13 +249,13 @@ impl Store {
             sql.push(" AND a.routed_to = ")
                 .bind(Arg::Text(level.as_str().into()));
         }
-        sql.push(ORDER)
+        sql.push(&order)
             .push(" LIMIT ")
             .bind(Arg::Int(filter.limit.max(1)))
             .push(" OFFSET ")
             .bind(Arg::Int(filter.offset.max(0)))
             .push(")")
-            .push(ORDER);
+            .push(&order);
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter().map(alert_row).collect()
     }

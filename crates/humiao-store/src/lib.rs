@@ -138,6 +138,7 @@ fn migrator(backend: Backend) -> Migrator {
         14 "scope index" "0014_scope_index.sql",
         15 "open alerts due, partial" "0015_open_due_partial.sql",
         16 "visit schedule" "0016_visit_schedule.sql",
+        17 "alert page order" "0017_alert_page_order.sql",
     ];
     let files = match backend {
         Backend::Sqlite => sqlite,

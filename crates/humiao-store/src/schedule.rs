@@ -77,14 +77,18 @@ fn plan_scope(sql: &mut Sql, actor: &Actor, as_of: NaiveDate) {
         .bind(Arg::Text(date_text(as_of)));
 }
 
-/// Overdue and never-visited counts over the rows of [`from_plan`].
-fn push_counts(sql: &mut Sql, as_of: NaiveDate) {
-    sql.push("COUNT(*) AS total, COALESCE(SUM(CASE WHEN s.due < ")
-        .bind(Arg::Text(date_text(as_of)))
-        .push(
-            " THEN 1 ELSE 0 END), 0) AS overdue, \
-             COALESCE(SUM(CASE WHEN s.last_visit IS NULL THEN 1 ELSE 0 END), 0) AS never ",
-        );
+/// Overdue and never-visited counts over the rows of [`from_plan`]: as aggregates, or as
+/// window functions over all the rows (`window`), so a page carries the plan's counts.
+fn push_counts(sql: &mut Sql, as_of: NaiveDate, window: bool) {
+    let over = if window { " OVER ()" } else { "" };
+    sql.push(&format!(
+        "COUNT(*){over} AS total, COALESCE(SUM(CASE WHEN s.due < "
+    ))
+    .bind(Arg::Text(date_text(as_of)))
+    .push(&format!(
+        " THEN 1 ELSE 0 END){over}, 0) AS overdue, \
+         COALESCE(SUM(CASE WHEN s.last_visit IS NULL THEN 1 ELSE 0 END){over}, 0) AS never "
+    ));
 }
 
 impl Store {
@@ -150,10 +154,10 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<SchedulePage> {
-        let mut sql = Sql::new(&format!(
-            "SELECT s.person_id, s.every_days, s.why, s.level, s.last_visit {}",
-            from_plan(actor)
-        ));
+        // One read: the page's rows, each with the counts over the whole plan.
+        let mut sql = Sql::new("SELECT s.person_id, s.every_days, s.why, s.level, s.last_visit, ");
+        push_counts(&mut sql, as_of, true);
+        sql.push(from_plan(actor));
         plan_scope(&mut sql, actor, as_of);
         // Overdue rows have the earliest due days, so due day first puts them first.
         sql.push(" ORDER BY COALESCE(s.due, ")
@@ -162,23 +166,23 @@ impl Store {
             .bind(Arg::Int(limit.max(0)))
             .push(" OFFSET ")
             .bind(Arg::Int(offset.max(0)));
-        let entries = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(entry_of)
-            .collect::<Result<Vec<_>>>()?;
-        let mut sql = Sql::new("SELECT ");
-        push_counts(&mut sql, as_of);
-        sql.push(from_plan(actor));
-        plan_scope(&mut sql, actor, as_of);
-        let row = sql.query().fetch_one(&self.pool).await?;
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let counts = match rows.first() {
+            Some(row) => row,
+            // A page past the end: the counts alone.
+            None => {
+                let mut sql = Sql::new("SELECT ");
+                push_counts(&mut sql, as_of, false);
+                sql.push(from_plan(actor));
+                plan_scope(&mut sql, actor, as_of);
+                &sql.query().fetch_one(&self.pool).await?
+            }
+        };
         Ok(SchedulePage {
-            entries,
-            total: get(&row, "total")?,
-            overdue: get(&row, "overdue")?,
-            never: get(&row, "never")?,
+            total: get(counts, "total")?,
+            overdue: get(counts, "overdue")?,
+            never: get(counts, "never")?,
+            entries: rows.iter().map(entry_of).collect::<Result<Vec<_>>>()?,
         })
     }
 
@@ -189,7 +193,7 @@ impl Store {
         as_of: NaiveDate,
     ) -> Result<Vec<ScheduleCounts>> {
         let mut sql = Sql::new("SELECT p.residence_grid AS grid, ");
-        push_counts(&mut sql, as_of);
+        push_counts(&mut sql, as_of, false);
         sql.push(from_plan(actor));
         plan_scope(&mut sql, actor, as_of);
         sql.push(" GROUP BY p.residence_grid ORDER BY p.residence_grid");

@@ -1963,6 +1963,8 @@ async fn the_visit_schedule_orders_counts_and_moves_with_visits(store: &Store) {
     let one = store.visit_schedule(&centre, AS_OF(), 1, 0).await.unwrap();
     let next = store.visit_schedule(&centre, AS_OF(), 1, 1).await.unwrap();
     assert_eq!(next.entries[0].person, seeded.child_b, "the next page");
+    let past = store.visit_schedule(&centre, AS_OF(), 1, 5).await.unwrap();
+    assert_eq!((past.entries.len(), past.total, past.never), (0, 2, 1));
     assert_eq!(
         (one.entries.len(), one.total),
         (1, 2),
