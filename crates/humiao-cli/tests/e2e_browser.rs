@@ -77,6 +77,20 @@ fn login(browser: &Browser, base: &str, username: &str) {
         .unwrap();
 }
 
+/// Submits the visit form and waits for 我的预警 to say it is saved, with the alert closed.
+/// Compressing the photo, queueing, syncing and re-assessing are slow on a busy CI machine.
+fn submit_and_see_closed(browser: &Browser, alert_id: i64) {
+    browser.find("#visit-submit").unwrap().click().unwrap();
+    browser
+        .find_within("#notice", Duration::from_secs(40))
+        .unwrap();
+    browser
+        .find(&format!(
+            "#closed-alert-list li.alert-item[data-alert-id='{alert_id}']"
+        ))
+        .unwrap();
+}
+
 #[test]
 fn a_director_records_a_visit_on_a_phone_and_the_centre_sees_the_alert_closed() {
     let Some(browser) = Browser::start_or_skip(BrowserOptions { phone: true }) else {
@@ -131,16 +145,7 @@ fn a_director_records_a_visit_on_a_phone_and_the_centre_sees_the_alert_closed() 
             .unwrap()
             .send_keys(photo.to_str().unwrap())
             .unwrap();
-        browser.find("#visit-submit").unwrap().click().unwrap();
-        // Compressing the photo, queueing, syncing and re-assessing: slow on a busy CI machine.
-        browser
-            .find_within("#notice", Duration::from_secs(40))
-            .unwrap();
-        browser
-            .find(&format!(
-                "#closed-alert-list li.alert-item[data-alert-id='{alert_id}']"
-            ))
-            .unwrap();
+        submit_and_see_closed(&browser, alert_id);
 
         // The centre sees it closed.
         browser.find("#logout-button").unwrap().click().unwrap();
@@ -229,16 +234,8 @@ fn a_visit_is_posted_as_it_is_when_the_phones_database_does_not_open() {
         .unwrap()
         .send_keys("祖母照料，生活基本正常")
         .unwrap();
-    browser.find("#visit-submit").unwrap().click().unwrap();
     // The phone gives up on its database and posts the form itself: the visit is not lost.
-    browser
-        .find_within("#notice", Duration::from_secs(40))
-        .unwrap();
-    browser
-        .find(&format!(
-            "#closed-alert-list li.alert-item[data-alert-id='{alert_id}']"
-        ))
-        .unwrap();
+    submit_and_see_closed(&browser, alert_id);
 }
 
 #[test]

@@ -65,6 +65,15 @@ pub(crate) fn minor_born_after(as_of: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
+/// The persons' columns as read through the alias `p`.
+fn p_columns() -> String {
+    PERSON_COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Sorts persons into the order of `ids`.
 fn in_order_of(persons: &mut [Person], ids: &[PersonId]) {
     let order: std::collections::HashMap<PersonId, usize> =
@@ -154,14 +163,7 @@ impl Store {
         actor: &Actor,
         filter: &ChildFilter,
     ) -> Result<Vec<ChildSummary>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {} FROM persons p WHERE ",
-            PERSON_COLUMNS
-                .split(", ")
-                .map(|c| format!("p.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let mut sql = Sql::new(&format!("SELECT {} FROM persons p WHERE ", p_columns()));
         push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
         sql.push(" AND p.birth_date > ")
             .bind(Arg::Text(date_text(minor_born_after(filter.as_of))))
@@ -221,11 +223,7 @@ impl Store {
     pub async fn child_summaries_unscoped(&self, ids: &[PersonId]) -> Result<Vec<ChildSummary>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(2000) {
-            let list = chunk
-                .iter()
-                .map(|p| p.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = crate::id_list(chunk);
             // Integers we were given, so inlining them is safe.
             let mut persons = sqlx::query(&format!(
                 "SELECT {PERSON_COLUMNS} FROM persons WHERE id IN ({list})"
@@ -251,18 +249,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = ids
-            .iter()
-            .map(|p| p.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = crate::id_list(ids);
         let mut sql = Sql::new(&format!(
-            "SELECT {} FROM persons p WHERE id IN ({list}) AND ",
-            PERSON_COLUMNS
-                .split(", ")
-                .map(|c| format!("p.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "SELECT {} FROM persons p WHERE p.id IN ({list}) AND ",
+            p_columns()
         ));
         push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
         let mut persons = sql
@@ -411,11 +401,7 @@ impl Store {
     }
 
     pub async fn relatives(&self, child: PersonId) -> Result<Vec<RelativeRow>> {
-        let columns = PERSON_COLUMNS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = p_columns();
         let rows = sqlx::query(&format!(
             "SELECT r.kind, r.source_record_id, {columns} FROM relationships r \
              JOIN persons p ON p.id = r.relative_id WHERE r.child_id = $1 ORDER BY r.kind"
@@ -440,11 +426,7 @@ impl Store {
         if persons.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = persons
-            .iter()
-            .map(|p| p.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::id_list(persons);
         let rows = sqlx::query(&format!(
             "SELECT f.person_id, f.detail_json, f.valid_from, f.valid_to, f.source_record_id, \
              s.department, s.file_name, s.line FROM facts f \

@@ -330,6 +330,15 @@ pub(crate) fn float_arg(value: Option<f64>) -> Option<String> {
     value.filter(|v| v.is_finite()).map(|v| v.to_string())
 }
 
+/// Person ids as an SQL list ("1,2,3") for `IN (…)`: integers, so inlining them is safe, and
+/// one query serves any number of children.
+pub(crate) fn id_list(ids: &[humiao_core::PersonId]) -> String {
+    ids.iter()
+        .map(|p| p.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 pub(crate) fn date_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }

@@ -444,11 +444,7 @@ impl Store {
         if parents.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = parents
-            .iter()
-            .map(|p| p.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::id_list(parents);
         sqlx::query(&format!(
             "SELECT DISTINCT child_id FROM relationships WHERE relative_id IN ({ids}) \
              AND kind IN ('father', 'mother') ORDER BY child_id"

@@ -120,11 +120,7 @@ impl Store {
         if children.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = children
-            .iter()
-            .map(|p| p.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::id_list(children);
         // Integers we were given, so inlining them is safe.
         self.histories_where(&format!("WHERE person_id IN ({ids})"))
             .await

@@ -102,11 +102,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in persons.chunks(1000) {
             // Integers we were given, so inlining them is safe.
-            let ids = chunk
-                .iter()
-                .map(|p| p.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let ids = crate::id_list(chunk);
             sqlx::query(&format!(
                 "DELETE FROM visit_schedule WHERE person_id IN ({ids})"
             ))
@@ -219,11 +215,7 @@ impl Store {
         let mut out = Vec::new();
         for chunk in persons.chunks(1000) {
             // Integers we were given, so inlining them is safe.
-            let ids = chunk
-                .iter()
-                .map(|p| p.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let ids = crate::id_list(chunk);
             let rows = sqlx::query(&format!(
                 "SELECT person_id, every_days, why, level, last_visit FROM visit_schedule \
                  WHERE person_id IN ({ids})"

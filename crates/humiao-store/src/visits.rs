@@ -480,13 +480,7 @@ impl Store {
         let filter = match children {
             Some([]) => return Ok(Vec::new()),
             // Integers we were given, so inlining them is safe.
-            Some(ids) => format!(
-                "WHERE v.person_id IN ({})",
-                ids.iter()
-                    .map(|p| p.0.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
+            Some(ids) => format!("WHERE v.person_id IN ({})", crate::id_list(ids)),
             None => String::new(),
         };
         sqlx::query(&format!(
@@ -518,11 +512,7 @@ impl Store {
             return Ok(Vec::new());
         }
         // Integers we were given, so inlining them is safe.
-        let ids = children
-            .iter()
-            .map(|p| p.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::id_list(children);
         sqlx::query(&format!(
             "SELECT person_id, MAX(visited_at) AS last FROM visits WHERE person_id IN ({ids}) \
              GROUP BY person_id"
