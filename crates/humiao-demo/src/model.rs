@@ -4,7 +4,7 @@
 //! `as_of` always give the same world. Rates are reached by quotas over a shuffled list of
 //! families (not by independent coin flips), so every scenario appears even in a small county.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use humiao_core::person::age_on;
@@ -268,6 +268,10 @@ pub(crate) struct World {
     pub register_damage: Vec<(usize, RegisterDamage)>,
     /// Index of the family whose child turned 18 yesterday and is still paid.
     pub adult_paid_family: usize,
+    /// Each person's payments (indices into `payments`) and how many payments there were when
+    /// indexed: looking them up per child by scanning all payments made generating a county
+    /// quadratic (a 600k county spent its first ten minutes there).
+    payment_index: (usize, HashMap<usize, Vec<usize>>),
     names: NameGen,
     used_ids: HashSet<String>,
 }
@@ -322,6 +326,7 @@ impl World {
             students: Vec::new(),
             register_damage: Vec::new(),
             adult_paid_family: usize::MAX,
+            payment_index: (0, HashMap::new()),
             names: NameGen::new(),
             used_ids: HashSet::new(),
         };
@@ -338,7 +343,32 @@ impl World {
         w.set_relations();
         w.enrol(rng);
         w.residence_dates(&mut extra);
+        w.index_payments();
         w
+    }
+
+    fn index_payments(&mut self) {
+        let mut index: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, p) in self.payments.iter().enumerate() {
+            index.entry(p.person).or_default().push(i);
+        }
+        self.payment_index = (self.payments.len(), index);
+    }
+
+    /// The payments made to `person`: from the index once generation is done, by a scan while
+    /// payments are still being added (or after they changed).
+    pub(crate) fn payments_of(&self, person: usize) -> Vec<&Payment> {
+        let (indexed, index) = &self.payment_index;
+        if *indexed == self.payments.len() {
+            index.get(&person).map_or_else(Vec::new, |ids| {
+                ids.iter().map(|&i| &self.payments[i]).collect()
+            })
+        } else {
+            self.payments
+                .iter()
+                .filter(|p| p.person == person)
+                .collect()
+        }
     }
 
     // ------------------------------------------------------------------ people

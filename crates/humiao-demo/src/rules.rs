@@ -143,9 +143,8 @@ pub(crate) fn base_categories(w: &World, child: usize) -> Vec<Category> {
 /// Whether the person has an allowance of this type paid for a month ending within the lookback.
 pub(crate) fn receives(w: &World, person: usize, assistance: AssistanceType) -> bool {
     let since = sub_months(w.as_of, PAYMENT_LOOKBACK_MONTHS);
-    w.payments.iter().any(|p| {
-        p.person == person
-            && p.assistance == assistance
+    w.payments_of(person).into_iter().any(|p| {
+        p.assistance == assistance
             && p.month <= w.as_of
             && add_months(p.month, 1)
                 .pred_opt()

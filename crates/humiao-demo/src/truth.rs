@@ -296,12 +296,11 @@ pub(crate) fn scenarios(w: &World, child: usize, student: Option<usize>) -> Vec<
         Scenario::Turned18Yesterday,
     );
     tag(
-        w.payments.iter().any(|p| {
-            p.person == child
-                && matches!(
-                    p.assistance,
-                    AssistanceType::OrphanAllowance | AssistanceType::UnsupportedChildAllowance
-                )
+        w.payments_of(child).into_iter().any(|p| {
+            matches!(
+                p.assistance,
+                AssistanceType::OrphanAllowance | AssistanceType::UnsupportedChildAllowance
+            )
         }),
         Scenario::AllowancePaid,
     );
@@ -317,9 +316,11 @@ pub(crate) fn scenarios(w: &World, child: usize, student: Option<usize>) -> Vec<
         .chain(fam.grandparents.iter().copied())
         .collect();
     tag(
-        w.payments
-            .iter()
-            .any(|p| p.assistance == AssistanceType::Tekun && members.contains(&p.person)),
+        members.iter().any(|&m| {
+            w.payments_of(m)
+                .into_iter()
+                .any(|p| p.assistance == AssistanceType::Tekun)
+        }),
         Scenario::TekunFamily,
     );
     tag(c.disability.is_some(), Scenario::DisabledChild);
