@@ -57,18 +57,15 @@ fn open_alert(data_dir: &std::path::Path) -> (i64, String) {
     })
 }
 
+/// Types `text` into the field `css`.
+fn type_in(browser: &Browser, css: &str, text: &str) {
+    browser.find(css).unwrap().send_keys(text).unwrap();
+}
+
 fn login(browser: &Browser, base: &str, username: &str) {
     browser.goto(&format!("{base}/login")).unwrap();
-    browser
-        .find("#username")
-        .unwrap()
-        .send_keys(username)
-        .unwrap();
-    browser
-        .find("#password")
-        .unwrap()
-        .send_keys("Humiao@2026")
-        .unwrap();
+    type_in(browser, "#username", username);
+    type_in(browser, "#password", "Humiao@2026");
     browser.find("#login-submit").unwrap().click().unwrap();
     browser
         .wait_until(Duration::from_secs(10), "leaving the login page", || {
@@ -125,26 +122,10 @@ fn a_director_records_a_visit_on_a_phone_and_the_centre_sees_the_alert_closed() 
         browser
             .wait_for_text("#gps-status", "已定位", Duration::from_secs(10))
             .unwrap();
-        browser
-            .find("#aspect-1")
-            .unwrap()
-            .send_keys("祖母照料，生活基本正常")
-            .unwrap();
-        browser
-            .find("#aspect-6")
-            .unwrap()
-            .send_keys("需协助申请生活补贴")
-            .unwrap();
-        browser
-            .find("#notes")
-            .unwrap()
-            .send_keys("已入户走访")
-            .unwrap();
-        browser
-            .find("#photo")
-            .unwrap()
-            .send_keys(photo.to_str().unwrap())
-            .unwrap();
+        type_in(&browser, "#aspect-1", "祖母照料，生活基本正常");
+        type_in(&browser, "#aspect-6", "需协助申请生活补贴");
+        type_in(&browser, "#notes", "已入户走访");
+        type_in(&browser, "#photo", photo.to_str().unwrap());
         submit_and_see_closed(&browser, alert_id);
 
         // The centre sees it closed.
@@ -229,11 +210,7 @@ fn a_visit_is_posted_as_it_is_when_the_phones_database_does_not_open() {
         .goto(&format!("{base}/m/alerts/{alert_id}/visit"))
         .unwrap();
     browser.find("#visit-form").unwrap();
-    browser
-        .find("#aspect-1")
-        .unwrap()
-        .send_keys("祖母照料，生活基本正常")
-        .unwrap();
+    type_in(&browser, "#aspect-1", "祖母照料，生活基本正常");
     // The phone gives up on its database and posts the form itself: the visit is not lost.
     submit_and_see_closed(&browser, alert_id);
 }
@@ -275,11 +252,11 @@ fn the_centre_reviews_a_doubtful_pair_in_a_browser_and_the_next_link_run_joins_i
         for field in ["姓名", "出生日期"] {
             assert!(table.contains(field), "{field} missing: {table}");
         }
-        browser
-            .find("#decision-note")
-            .unwrap()
-            .send_keys("同一学生，学籍补录时姓名同音误写")
-            .unwrap();
+        type_in(
+            &browser,
+            "#decision-note",
+            "同一学生，学籍补录时姓名同音误写",
+        );
         browser.find("#decide-same").unwrap().click().unwrap();
         browser
             .wait_until(Duration::from_secs(10), "back on the queue", || {
@@ -506,21 +483,9 @@ fn a_director_records_a_visit_offline_and_it_syncs_once_when_the_connection_retu
         browser
             .wait_for_text("#gps-status", "已定位", Duration::from_secs(10))
             .unwrap();
-        browser
-            .find("#aspect-1")
-            .unwrap()
-            .send_keys("祖母照料，生活基本正常")
-            .unwrap();
-        browser
-            .find("#notes")
-            .unwrap()
-            .send_keys("信号不好，离线记录")
-            .unwrap();
-        browser
-            .find("#photo")
-            .unwrap()
-            .send_keys(photo.to_str().unwrap())
-            .unwrap();
+        type_in(&browser, "#aspect-1", "祖母照料，生活基本正常");
+        type_in(&browser, "#notes", "信号不好，离线记录");
+        type_in(&browser, "#photo", photo.to_str().unwrap());
         browser.find("#visit-submit").unwrap().click().unwrap();
         browser
             .wait_for_text("#sync-count", "待同步 1 条", Duration::from_secs(30))

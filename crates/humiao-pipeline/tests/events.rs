@@ -32,32 +32,6 @@ fn id(birth: NaiveDate, seq: u16) -> CitizenId {
     CitizenId::from_parts("330199", birth, seq).unwrap()
 }
 
-const HOUSEHOLD_MAPPING: &str = r#"
-name = "公安户籍人口（测试）"
-department = "police"
-record_kind = "household_member"
-[fields.household_no]
-column = "户号"
-[fields.name]
-column = "姓名"
-[fields.citizen_id]
-column = "公民身份号码"
-[fields.sex]
-column = "性别"
-values = { "男" = "male", "女" = "female" }
-[fields.birth_date]
-column = "出生日期"
-formats = ["%Y%m%d"]
-[fields.hukou_region]
-column = "户籍地区划"
-[fields.residence_grid]
-column = "现居住网格"
-[fields.father_citizen_id]
-column = "父亲身份号码"
-[fields.mother_citizen_id]
-column = "母亲身份号码"
-"#;
-
 struct Family {
     child: CitizenId,
     sister: CitizenId,
@@ -84,11 +58,11 @@ async fn family_county(store: &Store, dir: &std::path::Path) -> Family {
         mother: id(d(1988, 4, 5), 26),
     };
     let csv = format!(
-        "户号,姓名,公民身份号码,性别,出生日期,户籍地区划,现居住网格,父亲身份号码,母亲身份号码\n\
-         H001,王小明,{child},男,20160601,330199002001,{lives},{father},{mother}\n\
-         H001,王小红,{sister},女,20190308,330199002001,{lives},{father},{mother}\n\
-         H001,王强,{father},男,19860203,330199002001,{home},,\n\
-         H001,刘芳,{mother},女,19880405,330199002001,{home},,\n",
+        "户号,姓名,公民身份号码,性别,出生日期,户籍地区划,现居住网格,父亲身份号码,母亲身份号码,人员状态,状态日期\n\
+         H001,王小明,{child},男,20160601,330199002001,{lives},{father},{mother},正常,\n\
+         H001,王小红,{sister},女,20190308,330199002001,{lives},{father},{mother},正常,\n\
+         H001,王强,{father},男,19860203,330199002001,{home},,,正常,\n\
+         H001,刘芳,{mother},女,19880405,330199002001,{home},,,正常,\n",
         child = f.child,
         sister = f.sister,
         father = f.father,
@@ -96,7 +70,7 @@ async fn family_county(store: &Store, dir: &std::path::Path) -> Family {
         lives = LIVES_IN_GRID,
         home = HOME_GRID,
     );
-    std::fs::write(dir.join("police.toml"), HOUSEHOLD_MAPPING).unwrap();
+    std::fs::write(dir.join("police.toml"), common::HOUSEHOLD_MAPPING).unwrap();
     std::fs::write(dir.join("户籍.csv"), csv).unwrap();
     let mapping = load_mapping(Department::Police, &dir.join("police.toml")).unwrap();
     import_file(store, &mapping, &dir.join("户籍.csv"), "test", &())

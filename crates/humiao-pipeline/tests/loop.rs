@@ -70,39 +70,6 @@ fn write(root: &Path, name: &str, content: &str) -> PathBuf {
     path
 }
 
-const HOUSEHOLD_MAPPING: &str = r#"
-name = "公安户籍人口（测试）"
-department = "police"
-record_kind = "household_member"
-
-[fields.household_no]
-column = "户号"
-[fields.name]
-column = "姓名"
-[fields.citizen_id]
-column = "公民身份号码"
-[fields.sex]
-column = "性别"
-values = { "男" = "male", "女" = "female" }
-[fields.birth_date]
-column = "出生日期"
-formats = ["%Y%m%d"]
-[fields.hukou_region]
-column = "户籍地区划"
-[fields.residence_grid]
-column = "现居住网格"
-[fields.father_citizen_id]
-column = "父亲身份号码"
-[fields.mother_citizen_id]
-column = "母亲身份号码"
-[fields.status]
-column = "人员状态"
-values = { "正常" = "normal", "死亡" = "dead", "失踪" = "missing" }
-[fields.status_date]
-column = "状态日期"
-formats = ["%Y%m%d"]
-"#;
-
 const CUSTODY_MAPPING: &str = r#"
 name = "司法服刑人员（测试）"
 department = "justice"
@@ -159,7 +126,7 @@ fn household_csv(f: &Family) -> String {
 async fn a_family_in_need_is_found_and_the_director_where_the_child_lives_is_told() {
     let fx = fixture().await;
     let f = family();
-    let mapping_path = write(&fx.root, "police.toml", HOUSEHOLD_MAPPING);
+    let mapping_path = write(&fx.root, "police.toml", common::HOUSEHOLD_MAPPING);
     let mapping = load_mapping(Department::Police, &mapping_path).unwrap();
     let file = write(&fx.root, "户籍.csv", &household_csv(&f));
     let FileOutcome::Imported(report) = import_file(&fx.store, &mapping, &file, "test", &())
@@ -385,7 +352,7 @@ async fn a_family_is_reassessed_alone_after_a_parents_record_changes() {
     let f = family();
     let mapping = load_mapping(
         Department::Police,
-        &write(&fx.root, "police.toml", HOUSEHOLD_MAPPING),
+        &write(&fx.root, "police.toml", common::HOUSEHOLD_MAPPING),
     )
     .unwrap();
     let file = write(&fx.root, "户籍.csv", &household_csv(&f));
@@ -464,7 +431,7 @@ async fn a_family_is_reassessed_alone_after_a_parents_record_changes() {
 #[tokio::test]
 async fn a_mapping_for_another_department_is_refused() {
     let fx = fixture().await;
-    let path = write(&fx.root, "police.toml", HOUSEHOLD_MAPPING);
+    let path = write(&fx.root, "police.toml", common::HOUSEHOLD_MAPPING);
     let err = load_mapping(Department::Justice, &path).unwrap_err();
     assert!(err.to_string().contains("公安"), "{err}");
 }
@@ -474,7 +441,7 @@ async fn a_file_missing_a_mapped_column_fails_and_is_recorded() {
     let fx = fixture().await;
     let mapping = load_mapping(
         Department::Police,
-        &write(&fx.root, "police.toml", HOUSEHOLD_MAPPING),
+        &write(&fx.root, "police.toml", common::HOUSEHOLD_MAPPING),
     )
     .unwrap();
     let file = write(&fx.root, "缺列.csv", "户号,姓名\nH1,王五\n");

@@ -95,6 +95,21 @@ async fn verifications_stored(app: &TestApp) -> usize {
         + app.store.verifications_of(app.child_b).await.unwrap().len()
 }
 
+/// Posts 情况属实 (opening a case) on child A's 事实无人抚养 finding, with or without a CSRF
+/// token.
+async fn confirm(b: &mut Browser<'_>, child: &str, csrf: Option<&str>) -> Page {
+    let mut fields = vec![
+        ("category", "de_facto_unsupported"),
+        ("since", "2026-11-22"),
+        ("verdict", "confirmed"),
+        ("follow_up", "case"),
+    ];
+    if let Some(csrf) = csrf {
+        fields.insert(0, ("csrf_token", csrf));
+    }
+    b.post_form(child, &fields).await
+}
+
 #[tokio::test]
 async fn only_directors_decide_and_only_the_centre_and_stations_read_the_feedback() {
     let app = app().await;
@@ -123,18 +138,7 @@ async fn only_directors_decide_and_only_the_centre_and_stations_read_the_feedbac
             );
         }
         let csrf = b.csrf().await;
-        let page = b
-            .post_form(
-                &child,
-                &[
-                    ("csrf_token", &csrf),
-                    ("category", "de_facto_unsupported"),
-                    ("since", "2026-11-22"),
-                    ("verdict", "confirmed"),
-                    ("follow_up", "case"),
-                ],
-            )
-            .await;
+        let page = confirm(&mut b, &child, Some(&csrf)).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{user}");
     }
     // Stations and the centre read the feedback but do not decide: the director verifies.
@@ -142,34 +146,13 @@ async fn only_directors_decide_and_only_the_centre_and_stations_read_the_feedbac
         let mut b = app.login(user).await;
         assert_eq!(b.get("/m/verify").await.status, StatusCode::FORBIDDEN);
         let csrf = b.csrf().await;
-        let page = b
-            .post_form(
-                &child,
-                &[
-                    ("csrf_token", &csrf),
-                    ("category", "de_facto_unsupported"),
-                    ("since", "2026-11-22"),
-                    ("verdict", "confirmed"),
-                    ("follow_up", "case"),
-                ],
-            )
-            .await;
+        let page = confirm(&mut b, &child, Some(&csrf)).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{user}");
         assert_eq!(b.get("/centre/verifications").await.status, StatusCode::OK);
     }
     // A post without the CSRF token is refused before anything else.
     let mut director = app.login("director_a").await;
-    let page = director
-        .post_form(
-            &child,
-            &[
-                ("category", "de_facto_unsupported"),
-                ("since", "2026-11-22"),
-                ("verdict", "confirmed"),
-                ("follow_up", "case"),
-            ],
-        )
-        .await;
+    let page = confirm(&mut director, &child, None).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(verifications_stored(&app).await, 0);
 }

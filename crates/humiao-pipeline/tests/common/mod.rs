@@ -1,5 +1,5 @@
-//! What the pipeline's integration tests share: a fresh PostgreSQL database per test, and
-//! regions from (code, name, rural) rows.
+//! What the pipeline's integration tests share: a fresh PostgreSQL database per test, regions
+//! from (code, name, rural) rows, and the police register's test mapping.
 
 #![allow(dead_code)] // each test file uses part of it
 
@@ -80,3 +80,37 @@ pub async fn upsert_regions(store: &Store, regions: &[(&str, &str, bool)]) {
         .await
         .unwrap();
 }
+
+/// The police household register's mapping as the tests' CSV files are laid out.
+pub const HOUSEHOLD_MAPPING: &str = r#"
+name = "公安户籍人口（测试）"
+department = "police"
+record_kind = "household_member"
+
+[fields.household_no]
+column = "户号"
+[fields.name]
+column = "姓名"
+[fields.citizen_id]
+column = "公民身份号码"
+[fields.sex]
+column = "性别"
+values = { "男" = "male", "女" = "female" }
+[fields.birth_date]
+column = "出生日期"
+formats = ["%Y%m%d"]
+[fields.hukou_region]
+column = "户籍地区划"
+[fields.residence_grid]
+column = "现居住网格"
+[fields.father_citizen_id]
+column = "父亲身份号码"
+[fields.mother_citizen_id]
+column = "母亲身份号码"
+[fields.status]
+column = "人员状态"
+values = { "正常" = "normal", "死亡" = "dead", "失踪" = "missing" }
+[fields.status_date]
+column = "状态日期"
+formats = ["%Y%m%d"]
+"#;
