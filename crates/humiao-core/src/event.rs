@@ -200,8 +200,9 @@ pub enum EventEffect {
         /// For the police as well (an incident, an unsuitable venue, a mandatory report).
         police: bool,
     },
-    /// It is about a parent but states no fact the rules read (a release): an alert for the
-    /// parent's children.
+    /// It is about a parent and calls for a visit whatever the rules decide (a release: the
+    /// parent comes home): an alert for the parent's children, who are also re-assessed on the
+    /// facts it states (a release ends the custody).
     FamilyAlert { severity: Severity },
     /// Kept and linked only (a birth: the register delivers the newborn).
     Recorded,
@@ -291,6 +292,7 @@ impl DepartmentEvent {
                 },
                 self.until,
             )],
+            EventKind::Release => vec![subject(FactKind::Released, None)],
             EventKind::Divorce => {
                 let channel = if court {
                     DivorceChannel::Judgment

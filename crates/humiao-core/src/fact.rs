@@ -25,6 +25,8 @@ pub enum FactKind {
     Missing,
     /// 服刑在押, 强制隔离戒毒, other restriction of liberty.
     Custody { measure: CustodyMeasure },
+    /// 刑满释放 / 解除羁押: released on `valid_from`, which ends any custody that began before.
+    Released,
     /// 残疾人证.
     Disability {
         category: DisabilityCategory,
@@ -62,6 +64,7 @@ impl FactKind {
             Self::Death => "death",
             Self::Missing => "missing",
             Self::Custody { .. } => "custody",
+            Self::Released => "released",
             Self::Disability { .. } => "disability",
             Self::SeriousIllness { .. } => "serious_illness",
             Self::GuardianshipRevoked => "guardianship_revoked",
@@ -80,6 +83,7 @@ impl FactKind {
             Self::Death => "死亡".into(),
             Self::Missing => "失踪/失联".into(),
             Self::Custody { measure } => measure.label_zh().into(),
+            Self::Released => "刑满释放/解除羁押".into(),
             Self::Disability { category, grade } => {
                 format!("{}{}级", category.label_zh(), grade)
             }

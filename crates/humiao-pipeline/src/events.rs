@@ -175,16 +175,19 @@ pub async fn process_event(
         children: children.iter().map(|c| c.id.0).collect(),
         ..Default::default()
     };
-    match event.kind.effect() {
-        EventEffect::Facts => {
-            let ids: Vec<PersonId> = children.iter().map(|c| c.id).collect();
-            if !ids.is_empty() {
-                let report =
-                    assess_children(store, &ids, as_of, &rules.pack, &rules.alert_params).await?;
-                outcome.alerts_raised = report.alerts_raised;
-                outcome.notifications = report.notifications;
-            }
+    // The facts it states (a death, a custody, a divorce, a release) re-assess the children;
+    // the rules decide what follows.
+    if !event.facts(department == Department::Court).is_empty() {
+        let ids: Vec<PersonId> = children.iter().map(|c| c.id).collect();
+        if !ids.is_empty() {
+            let report =
+                assess_children(store, &ids, as_of, &rules.pack, &rules.alert_params).await?;
+            outcome.alerts_raised = report.alerts_raised;
+            outcome.notifications = report.notifications;
         }
+    }
+    match event.kind.effect() {
+        EventEffect::Facts | EventEffect::Recorded => {}
         EventEffect::ChildAlert { .. } | EventEffect::FamilyAlert { .. } => {
             let alerts: Vec<NewAlert> = children
                 .iter()
@@ -210,15 +213,11 @@ pub async fn process_event(
                 ..Default::default()
             };
             let raised = store.apply_assessment_raising(&write).await?;
-            outcome.alerts_raised = raised.len();
-            outcome.notifications = raised
-                .iter()
-                .map(|&i| {
-                    Notification::for_alert(write.alerts[i].grid.clone(), &write.alerts[i].draft)
-                })
-                .collect();
+            outcome.alerts_raised += raised.len();
+            outcome.notifications.extend(raised.iter().map(|&i| {
+                Notification::for_alert(write.alerts[i].grid.clone(), &write.alerts[i].draft)
+            }));
         }
-        EventEffect::Recorded => {}
     }
     outcome.summary = summary(&event, &outcome);
     let json = serde_json::to_string(&outcome).unwrap_or_default();

@@ -9,6 +9,7 @@ mod common;
 use chrono::{Duration, NaiveDate};
 use humiao_core::access::{Actor, Role};
 use humiao_core::alert::{AlertParams, AlertStatus, RouteLevel, Severity};
+use humiao_core::policy::Category;
 use humiao_core::{CitizenId, Department, RegionCode};
 use humiao_pipeline::{
     assess_all, import_file, link_records, load_mapping, process_pending_events, replay_events,
@@ -414,4 +415,87 @@ async fn an_event_that_cannot_be_processed_does_not_hold_up_the_others() {
     assert!(store.unprocessed_events(10).await.unwrap().is_empty());
     let damaged = store.event(bad).await.unwrap();
     assert!(damaged.outcome_json.unwrap().contains("无法处理"));
+}
+
+/// The father dies and the mother is imprisoned: the children are 事实无人抚养. Her early
+/// release ends the custody: re-assessed, they are not any more, and their director is asked to
+/// visit the family she comes home to.
+async fn a_release_ends_the_custody(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = family_county(store, dir.path()).await;
+    let rules = EventRules::new(humiao_rules::national(), TODAY());
+    let police = key(store, Department::Police).await;
+    let court = key(store, Department::Court).await;
+    let categories = |store: &Store, who: CitizenId| {
+        let store = store.clone();
+        async move {
+            let child = store.person_by_citizen_id(&who).await.unwrap().unwrap();
+            store.child_summaries_unscoped(&[child.id]).await.unwrap()[0]
+                .categories
+                .clone()
+        }
+    };
+    push(
+        store,
+        &police,
+        serde_json::json!({
+            "event_id": "GA-D", "kind": "death", "occurred_on": "2026-10-02",
+            "subject": { "citizen_id": f.father.to_string() }
+        }),
+    )
+    .await;
+    push(
+        store,
+        &court,
+        serde_json::json!({
+            "event_id": "FY-1", "kind": "imprisonment", "occurred_on": "2026-10-10",
+            "until": "2030-10-09", "subject": { "citizen_id": f.mother.to_string() }
+        }),
+    )
+    .await;
+    process_pending_events(store, TODAY(), &rules, 10)
+        .await
+        .unwrap();
+    assert!(categories(store, f.child.clone())
+        .await
+        .contains(&Category::DeFactoUnsupported));
+
+    push(
+        store,
+        &police,
+        serde_json::json!({
+            "event_id": "GA-R", "kind": "release", "occurred_on": "2026-11-21",
+            "subject": { "citizen_id": f.mother.to_string() }
+        }),
+    )
+    .await;
+    let report = process_pending_events(store, TODAY(), &rules, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.events, 1);
+    for child in [f.child.clone(), f.sister.clone()] {
+        let now = categories(store, child).await;
+        assert!(!now.contains(&Category::DeFactoUnsupported), "{now:?}");
+    }
+    let alerts = open_alerts(store, &director(LIVES_IN_GRID)).await;
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|a| a.reason_code == "family_change:release")
+            .count(),
+        2,
+        "{:?}",
+        alerts.iter().map(|a| &a.reason_code).collect::<Vec<_>>()
+    );
+    // Replayed, the release raises nothing new and the children stay out of the category.
+    let replay = replay_events(store, TODAY(), &rules).await.unwrap();
+    assert_eq!(replay.alerts_raised, 0);
+    assert!(!categories(store, f.child.clone())
+        .await
+        .contains(&Category::DeFactoUnsupported));
+}
+
+#[tokio::test]
+async fn a_release_ends_the_custody_on_both_databases() {
+    with_each_database(|store| async move { a_release_ends_the_custody(&store).await }).await;
 }

@@ -314,6 +314,44 @@ fn fact(kind: FactKind, from: Option<NaiveDate>, to: Option<NaiveDate>, source: 
 }
 
 #[test]
+fn a_release_ends_the_custody_it_follows_but_not_a_later_one() {
+    let child = person(d(2014, 6, 1));
+    let father = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];
+    let prison = |from| {
+        fact(
+            FactKind::Custody {
+                measure: CustodyMeasure::Imprisonment,
+            },
+            Some(from),
+            Some(d(2029, 12, 31)),
+            11,
+        )
+    };
+    let released = fact(FactKind::Released, Some(d(2026, 11, 20)), None, 12);
+    let as_of = d(2026, 11, 22);
+    let categories = |mother: &Vec<Fact>| {
+        let case = case(&child, Some(&father), Some(mother), false);
+        national()
+            .assess(&case, as_of)
+            .decisions
+            .iter()
+            .map(|d| d.category)
+            .collect::<Vec<_>>()
+    };
+    // In prison: 事实无人抚养 (father dead, mother in custody).
+    assert!(categories(&vec![prison(d(2024, 1, 1))]).contains(&Category::DeFactoUnsupported));
+    // Released early, before the planned end: no longer.
+    let out = categories(&vec![prison(d(2024, 1, 1)), released.clone()]);
+    assert!(!out.contains(&Category::DeFactoUnsupported), "{out:?}");
+    // A release before a later custody does not end it.
+    let again = categories(&vec![released.clone(), prison(d(2026, 11, 21))]);
+    assert!(again.contains(&Category::DeFactoUnsupported), "{again:?}");
+    // A release not yet happened on the day assessed ends nothing.
+    let later = fact(FactKind::Released, Some(d(2026, 12, 1)), None, 12);
+    assert!(categories(&vec![prison(d(2024, 1, 1)), later]).contains(&Category::DeFactoUnsupported));
+}
+
+#[test]
 fn explanations_name_the_facts_and_their_source_records() {
     let child = person(d(2014, 6, 1));
     let father = vec![fact(FactKind::Death, Some(d(2022, 3, 1)), None, 10)];

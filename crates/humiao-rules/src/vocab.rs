@@ -523,14 +523,32 @@ impl<'a> Case<'a> {
                 }
             }
             Attr::Custody | Attr::CustodyMonths | Attr::CustodyMeasure => {
-                let current =
-                    first(&|f| matches!(f.kind, FactKind::Custody { .. }) && f.holds_on(as_of));
+                // A release on or after a custody's start ends it, whatever end the custody
+                // record planned.
+                let release_of = |custody: &Fact| {
+                    facts.iter().find(|r| {
+                        r.kind == FactKind::Released
+                            && started_by(r, as_of)
+                            && custody
+                                .valid_from
+                                .is_none_or(|from| r.valid_from.is_none_or(|on| on >= from))
+                    })
+                };
+                let held =
+                    |f: &Fact| matches!(f.kind, FactKind::Custody { .. }) && f.holds_on(as_of);
+                let current = first(&|f| held(f) && release_of(f).is_none());
                 let Some(f) = current else {
-                    return Evidence::plain(if attr == Attr::Custody {
+                    let no = if attr == Attr::Custody {
                         Value::Bool(false)
                     } else {
                         Value::Null
-                    });
+                    };
+                    return match first(&held).and_then(release_of) {
+                        Some(release) => self.because_of(no, release, || {
+                            format!("{label}已于{}刑满释放/解除羁押", date(release.valid_from))
+                        }),
+                        None => Evidence::plain(no),
+                    };
                 };
                 let FactKind::Custody { measure } = f.kind else {
                     unreachable!("matched above")
