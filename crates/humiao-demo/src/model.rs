@@ -315,7 +315,7 @@ impl World {
         // them left every other draw of a seed unchanged.
         let mut extra = rng.clone();
         extra.set_stream(1);
-        let places = places::build(rng);
+        let places = places::build(rng, children);
         let mut w = World {
             as_of,
             places,

@@ -178,10 +178,20 @@ const TOWN_OFFSETS_KM: [(f64, f64); 6] = [
 
 /// A village's reference point: the `k`-th of its town on a sunflower spiral around the town's
 /// seat, about 1.5–2.5 km from its neighbours (communities of a 街道 closer together). Derived
-/// from positions only, so the rest of the county does not depend on it.
-fn village_centre(town: usize, k: usize, street: bool) -> GeoPoint {
+/// from positions only, so the rest of the county does not depend on it. In a county scaled up
+/// (see [`Scale`]) the towns lie further apart, as their spirals are wider, and each further
+/// set of towns lies east of the one before.
+fn village_centre(town: usize, k: usize, street: bool, scale: &Scale) -> GeoPoint {
     const KM_PER_DEGREE: f64 = 111.195;
+    // The spirals grow with the square root of their villages; the towns move apart twice as
+    // fast, so that the two 街道, side by side in the base county, do not overlap.
+    let spread = match scale.per_town {
+        1 => 1.0,
+        n => 2.0 * (n as f64).sqrt(),
+    };
+    let set = (town / TOWNS.len()) as f64;
     let (north0, east0) = TOWN_OFFSETS_KM[town % TOWN_OFFSETS_KM.len()];
+    let (north0, east0) = (north0 * spread, east0 * spread + set * SET_SPAN_KM * spread);
     let spacing = if street { 0.9 } else { 1.4 };
     let r = spacing * ((k + 1) as f64).sqrt();
     let angle = (k as f64 * 137.508).to_radians();
@@ -193,29 +203,132 @@ fn village_centre(town: usize, k: usize, street: bool) -> GeoPoint {
     GeoPoint::new(round(lat), round(lon)).expect("near the county seat")
 }
 
-pub(crate) fn build(rng: &mut ChaCha8Rng) -> Places {
-    let mut village_pool: Vec<&str> = VILLAGE_NAMES.to_vec();
-    let mut community_pool: Vec<&str> = COMMUNITY_NAMES.to_vec();
-    village_pool.shuffle(rng);
-    community_pool.shuffle(rng);
+/// How much bigger than the base county (six towns of five to eight villages) a county of
+/// many children is, so that a village keeps about as many children as a real one (a few
+/// hundred, one child director each) instead of every village growing: up to
+/// [`CHILDREN_PER_SET`] children the base county; beyond, `per_town` times the villages per
+/// town, in `sets` copies of the six towns (a 600,000-children county: 2 sets of 15 times the
+/// villages, about 1,200 villages).
+pub(crate) struct Scale {
+    pub sets: usize,
+    pub per_town: usize,
+}
+
+/// Children the base county holds at a realistic few hundred per village.
+const CHILDREN_PER_SET: usize = 20_000;
+/// At most this many times the villages per town, which keeps a town's village serials within
+/// their ranges (001–199 communities, 201–399 villages: 8 × 20 = 160).
+const MAX_PER_TOWN: usize = 20;
+/// How far east each further set of towns lies, in km (before spreading).
+const SET_SPAN_KM: f64 = 40.0;
+
+impl Scale {
+    pub(crate) fn for_children(children: usize) -> Scale {
+        let factor = children.div_ceil(CHILDREN_PER_SET).max(1);
+        let sets = factor.div_ceil(MAX_PER_TOWN);
+        Scale {
+            sets,
+            per_town: factor.div_ceil(sets),
+        }
+    }
+}
+
+/// Names beyond a pool: the pool's names again with a distinguishing word, as neighbouring
+/// villages are often told apart (上塘东村, 新华新社区); numbered when those run out too.
+const NAME_VARIANTS: &[&str] = &[
+    "东", "西", "南", "北", "中", "新", "前", "后", "上", "下", "大", "小", "东风", "红星", "光明",
+    "向阳", "建设", "永安", "长安", "和谐", "丰收", "民主", "团结", "胜利", "友谊", "朝阳", "五星",
+    "青年", "太平", "兴隆",
+];
+
+/// Draws names from a shuffled pool; when it is empty, the `n`-th further name is a pool name
+/// with a variant word (all pool names with the first word, then with the second, …).
+struct NamePool {
+    pool: Vec<&'static str>,
+    stems: Vec<&'static str>,
+    further: usize,
+}
+
+impl NamePool {
+    fn new(names: &[&'static str], rng: &mut ChaCha8Rng) -> NamePool {
+        let mut pool = names.to_vec();
+        pool.shuffle(rng);
+        NamePool {
+            stems: pool.clone(),
+            pool,
+            further: 0,
+        }
+    }
+
+    fn next(&mut self) -> String {
+        if let Some(name) = self.pool.pop() {
+            return name.to_string();
+        }
+        let n = self.further;
+        self.further += 1;
+        let stem = self.stems[n % self.stems.len()];
+        let round = n / self.stems.len();
+        match NAME_VARIANTS.get(round) {
+            Some(variant) => format!("{stem}{variant}"),
+            None => format!("{stem}{}", round + 1),
+        }
+    }
+}
+
+/// More towns for a scaled county's further sets: name stems with no 街道/镇/乡 suffix.
+const FURTHER_TOWN_NAMES: &[&str] = &[
+    "凤鸣", "龙泉", "清源", "安仁", "永和", "古城", "云溪", "江口", "桐岭", "丰乐", "长乐", "兴仁",
+    "望湖", "石塘", "金溪", "玉泉", "大桥", "新安", "平湖", "松阳", "横山", "莲花", "黄岭", "天台",
+    "秀水", "仙居", "南湖", "北山", "东溪", "西湖", "三门", "九龙", "临江",
+];
+
+/// The towns of a scaled county: the six of [`TOWNS`], then for each further set six more of
+/// the same kinds with the next serials of their kind and names from [`FURTHER_TOWN_NAMES`].
+fn towns(scale: &Scale) -> Vec<(String, String, TownKind)> {
+    let mut out: Vec<(String, String, TownKind)> = TOWNS
+        .iter()
+        .map(|(serial, name, kind)| (serial.to_string(), name.to_string(), *kind))
+        .collect();
+    let mut further = FURTHER_TOWN_NAMES.iter().cycle();
+    for set in 1..scale.sets {
+        for (serial, _, kind) in TOWNS {
+            let per_kind = TOWNS.iter().filter(|t| t.2 == *kind).count();
+            let serial = serial.parse::<usize>().expect("numeric serial") + set * per_kind;
+            let suffix = match kind {
+                TownKind::Street => "街道",
+                TownKind::Town => "镇",
+                TownKind::Township => "乡",
+            };
+            let stem = further.next().expect("cycled");
+            out.push((format!("{serial:03}"), format!("{stem}{suffix}"), *kind));
+        }
+    }
+    out
+}
+
+pub(crate) fn build(rng: &mut ChaCha8Rng, children: usize) -> Places {
+    let scale = Scale::for_children(children);
+    let mut village_pool = NamePool::new(VILLAGE_NAMES, rng);
+    let mut community_pool = NamePool::new(COMMUNITY_NAMES, rng);
     let mut towns = Vec::new();
     let mut villages = Vec::new();
-    for (t, (serial, name, kind)) in TOWNS.iter().enumerate() {
+    for (t, (serial, name, kind)) in self::towns(&scale).into_iter().enumerate() {
         let town_code = format!("{}{serial}000", &COUNTY_CODE[..6]);
-        let total = rng.gen_range(5..=8usize);
+        let total = rng.gen_range(5..=8usize) * scale.per_town;
         let communities = match kind {
             TownKind::Street => total,
-            TownKind::Town => rng.gen_range(1..=2),
+            TownKind::Town => rng.gen_range(1..=2) * scale.per_town,
             TownKind::Township => 0,
         };
         for i in 0..total {
             let rural = i >= communities;
             let (code_serial, name) = if rural {
-                let n = village_pool.pop().unwrap_or("新建");
-                (201 + (i - communities), format!("{n}村"))
+                (
+                    201 + (i - communities),
+                    format!("{}村", village_pool.next()),
+                )
             } else {
-                let n = community_pool.pop().unwrap_or("新城");
-                (1 + i, format!("{n}社区"))
+                (1 + i, format!("{}社区", community_pool.next()))
             };
             let code = format!("{}{serial}{code_serial:03}", &COUNTY_CODE[..6]);
             let grid_count = rng.gen_range(2..=4usize);
@@ -241,13 +354,13 @@ pub(crate) fn build(rng: &mut ChaCha8Rng) -> Places {
                 grids,
                 roads,
                 next_household: 1,
-                centre: village_centre(t, i, *kind == TownKind::Street),
+                centre: village_centre(t, i, kind == TownKind::Street, &scale),
             });
         }
         towns.push(Town {
             code: town_code,
-            name: name.to_string(),
-            kind: *kind,
+            name,
+            kind,
         });
     }
     Places { towns, villages }
@@ -330,7 +443,7 @@ mod tests {
     #[test]
     fn the_tree_is_valid_and_parents_come_first() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let places = build(&mut rng);
+        let places = build(&mut rng, 5_000);
         let regions = places.regions();
         assert_eq!(regions[0].level(), RegionLevel::County);
         let mut seen = std::collections::BTreeSet::new();
@@ -347,7 +460,7 @@ mod tests {
     #[test]
     fn villages_have_points_a_few_km_apart_around_the_county_seat() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let places = build(&mut rng);
+        let places = build(&mut rng, 5_000);
         let seat = GeoPoint::new(COUNTY_SEAT.0, COUNTY_SEAT.1).unwrap();
         let regions = places.regions();
         for v in &places.villages {
@@ -375,5 +488,47 @@ mod tests {
             .iter()
             .filter(|r| r.level() == RegionLevel::Grid)
             .all(|r| r.centre.is_none()));
+    }
+
+    #[test]
+    fn a_county_of_many_children_has_more_villages_not_bigger_ones() {
+        assert_eq!(Scale::for_children(5_000).per_town, 1);
+        assert_eq!(Scale::for_children(20_000).sets, 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let base = build(&mut rng, 20_000).villages.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let places = build(&mut rng, 600_000);
+        assert_eq!(places.towns.len(), 12);
+        let per_village = 600_000 / places.villages.len();
+        assert!(
+            (300..=800).contains(&per_village),
+            "{} villages, {per_village} children each (base county {base})",
+            places.villages.len()
+        );
+        let regions = places.regions();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &regions {
+            if let Some(parent) = r.code.parent() {
+                assert!(seen.contains(&parent), "{} before its parent", r.code);
+            }
+            assert!(seen.insert(r.code.clone()), "duplicate {}", r.code);
+        }
+        let names: std::collections::BTreeSet<&str> =
+            places.villages.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names.len(), places.villages.len(), "village names repeat");
+        // Neighbouring villages stay a realistic distance apart: the spirals do not overlap.
+        for v in &places.villages {
+            let nearest = places
+                .villages
+                .iter()
+                .filter(|o| o.code != v.code)
+                .map(|o| v.centre.distance_m(o.centre))
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (500.0..6_000.0).contains(&nearest),
+                "{}: {nearest:.0} m",
+                v.name
+            );
+        }
     }
 }
