@@ -11,6 +11,12 @@ use clap::Parser;
 
 use crate::args::{Cli, Command};
 
+/// mimalloc instead of glibc's allocator: serving a page allocates and frees thousands of small
+/// strings and rows on several threads at once, where glibc's arenas spent about a fifth of the
+/// server's CPU (BENCHMARKS.md, "Early warning under load").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes: 0 success; 1 failure; 2 usage (clap); 65 input data could not be read.
 pub const EXIT_DATA: u8 = 65;
 

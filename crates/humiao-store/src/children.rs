@@ -246,24 +246,27 @@ impl Store {
         actor: &Actor,
         ids: &[PersonId],
     ) -> Result<Vec<ChildSummary>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut out = Vec::with_capacity(ids.len());
+        // In chunks, as a bound list has a size limit (SQLite: 32,766 values).
+        for chunk in ids.chunks(1000) {
+            let mut sql = Sql::new(&format!(
+                "SELECT {} FROM persons p WHERE p.id IN (",
+                p_columns()
+            ));
+            sql.push_ids(&chunk.iter().map(|p| p.0).collect::<Vec<_>>())
+                .push(") AND ");
+            push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
+            let mut persons = sql
+                .query()
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(person_from_row)
+                .collect::<Result<Vec<_>>>()?;
+            in_order_of(&mut persons, chunk);
+            out.extend(self.summarise(persons).await?);
         }
-        let list = crate::id_list(ids);
-        let mut sql = Sql::new(&format!(
-            "SELECT {} FROM persons p WHERE p.id IN ({list}) AND ",
-            p_columns()
-        ));
-        push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
-        let mut persons = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(person_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        in_order_of(&mut persons, ids);
-        self.summarise(persons).await
+        Ok(out)
     }
 
     /// Persons with their categories, open alerts and latest risk level, in the given order.
@@ -271,32 +274,35 @@ impl Store {
         if persons.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = persons
-            .iter()
-            .map(|p| p.id.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        // Ids are integers we just read, so inlining them is safe; one query, not one per child.
-        let categories = sqlx::query(&format!(
-            "SELECT person_id, category FROM child_categories WHERE person_id IN ({ids}) \
-             ORDER BY category"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        let alerts = sqlx::query(&format!(
-            "SELECT person_id, COUNT(*) AS n FROM alerts WHERE status = 'open' AND \
-             person_id IN ({ids}) GROUP BY person_id"
-        ))
+        let ids: Vec<i64> = persons.iter().map(|p| p.id.0).collect();
+        // One query per kind of data, not one per child.
+        let categories =
+            Sql::new("SELECT person_id, category FROM child_categories WHERE person_id IN (")
+                .push_ids(&ids)
+                .push(") ORDER BY category")
+                .query()
+                .fetch_all(&self.pool)
+                .await?;
+        let alerts = Sql::new(
+            "SELECT person_id, COUNT(*) AS n FROM alerts WHERE status = 'open' AND person_id IN (",
+        )
+        .push_ids(&ids)
+        .push(") GROUP BY person_id")
+        .query()
         .fetch_all(&self.pool)
         .await?;
         // Each model's latest assessment only (one row per day accumulates); latest date first,
         // most severe level first: the first row per child is the one shown.
-        let risks = sqlx::query(&format!(
+        let risks = Sql::new(
             "SELECT person_id, model, assessed_on, level, level_label, colour FROM risk_assessments r \
-             WHERE person_id IN ({ids}) AND assessed_on = (SELECT MAX(l.assessed_on) FROM \
-             risk_assessments l WHERE l.person_id = r.person_id AND l.model = r.model) \
-             ORDER BY person_id, assessed_on DESC, level"
-        ))
+             WHERE person_id IN (",
+        )
+        .push_ids(&ids)
+        .push(
+            ") AND assessed_on = (SELECT MAX(l.assessed_on) FROM risk_assessments l WHERE \
+             l.person_id = r.person_id AND l.model = r.model) ORDER BY person_id, assessed_on DESC, level",
+        )
+        .query()
         .fetch_all(&self.pool)
         .await?;
         let mut out: Vec<ChildSummary> = persons

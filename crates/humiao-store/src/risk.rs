@@ -284,11 +284,13 @@ impl Store {
     }
 
     /// The newest override per child and model among these children.
-    pub(crate) async fn latest_overrides(&self, ids: &str) -> Result<Vec<RiskOverrideRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {OVERRIDE_COLUMNS} FROM risk_overrides WHERE person_id IN ({ids}) \
-             ORDER BY person_id, model, id DESC"
+    pub(crate) async fn latest_overrides(&self, ids: &[i64]) -> Result<Vec<RiskOverrideRow>> {
+        let rows = crate::Sql::new(&format!(
+            "SELECT {OVERRIDE_COLUMNS} FROM risk_overrides WHERE person_id IN ("
         ))
+        .push_ids(ids)
+        .push(") ORDER BY person_id, model, id DESC")
+        .query()
         .fetch_all(&self.pool)
         .await?;
         let mut out: Vec<RiskOverrideRow> = Vec::new();
