@@ -7,6 +7,9 @@
 # Usage: bash bench/load/run.sh [CHILDREN] [RATE] [DURATION] [SESSIONS]
 # Needs: wrk (apt-get install wrk), sqlite3, python3, curl. Release build. Data in $DATA
 # (default /tmp/humiao-load-<children>), reused when present. Results: BENCHMARKS.md.
+# Environment: BIN another build of humiao to measure (not rebuilt; e.g. an older commit's,
+# for a before/after on the same county); EVENTS=0 skips part 1; THINKS the think times (ms)
+# of part 2b, each a run (default 500: ~100 requests/s; 250: ~200).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CHILDREN=${1:-100000}
@@ -16,10 +19,14 @@ SESSIONS=${4:-1000}
 DATA=${DATA:-/tmp/humiao-load-$CHILDREN}
 PORT=${PORT:-18181}
 TODAY=2026-11-22
-BIN=./target/release/humiao
 here=bench/load
+EVENTS=${EVENTS:-1}
+THINKS=${THINKS:-500}
 
-cargo build --release -q -p humiao-cli
+if [ -z "${BIN:-}" ]; then
+  BIN=./target/release/humiao
+  cargo build --release -q -p humiao-cli
+fi
 if [ ! -f "$DATA/humiao.db" ]; then
   echo "==> building a demo county of $CHILDREN children in $DATA"
   /usr/bin/time -v $BIN --data-dir "$DATA" demo --no-serve --children "$CHILDREN" --as-of $TODAY \
@@ -39,6 +46,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 
+if [ "$EVENTS" = 1 ]; then
 echo "==> 1. events at $RATE/s for ${DURATION}s"
 RUN=$(date +%s)
 mark=$(sqlite3 "$DB" 'SELECT COALESCE(MAX(id), 0) FROM events')
@@ -52,6 +60,7 @@ done
 sqlite3 -csv "$DB" "SELECT received_at, processed_at FROM events WHERE id > $mark AND status = 'accepted'" \
   | python3 $here/latency.py
 echo "alerts raised by these events: $(sqlite3 "$DB" "SELECT COUNT(*) FROM alerts WHERE created_at >= (SELECT MIN(received_at) FROM events WHERE id > $mark)")"
+fi
 
 echo "==> 2. task lists with $SESSIONS sessions"
 directors=$(sqlite3 "$DB" "SELECT username FROM users WHERE role = 'child_director'" | paste -sd, -)
@@ -62,11 +71,14 @@ for path in /m/alerts /m/plan; do
   #    latency); b) the 1000 sessions' requests spread over 50 keep-alive connections, each
   #    session reloading about every 10 s (~100 requests/s offered) — wrk sends every
   #    connection's first request at once, so 1000 connections with think time would measure a
-  #    start-up stampede instead.
+  #    start-up stampede instead; and the 50 connections' first requests are the health check
+  #    (tasklist.lua, FIRST), for the same reason.
   echo "--- $path: $SESSIONS connections, no think time"
   COOKIES="$DATA/sessions.txt" PATHS=$path wrk -t2 -c"$SESSIONS" -d30s --timeout 10s \
     -s $here/tasklist.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|p50|Socket"
-  echo "--- $path: $SESSIONS sessions over 50 connections, ~100 requests/s offered"
-  COOKIES="$DATA/sessions.txt" PATHS=$path THINK_MS=500 wrk -t2 -c50 -d60s --timeout 10s \
-    -s $here/tasklist.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|p50|Socket"
+  for think in $THINKS; do
+    echo "--- $path: $SESSIONS sessions over 50 connections, ~$((50 * 1000 / think)) requests/s offered"
+    COOKIES="$DATA/sessions.txt" PATHS=$path THINK_MS=$think FIRST=25 wrk -t2 -c50 -d60s --timeout 10s \
+      -s $here/tasklist.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|p50|Socket"
+  done
 done
