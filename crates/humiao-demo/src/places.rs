@@ -457,6 +457,16 @@ mod tests {
         assert!(places.villages.iter().any(|v| !v.rural));
     }
 
+    /// How far, in metres, the nearest other village's point lies from `v`'s.
+    fn nearest_village_m(places: &Places, v: &Village) -> f64 {
+        places
+            .villages
+            .iter()
+            .filter(|o| o.code != v.code)
+            .map(|o| v.centre.distance_m(o.centre))
+            .fold(f64::INFINITY, f64::min)
+    }
+
     #[test]
     fn villages_have_points_a_few_km_apart_around_the_county_seat() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -470,12 +480,7 @@ mod tests {
                 v.name,
                 v.centre
             );
-            let nearest = places
-                .villages
-                .iter()
-                .filter(|o| o.code != v.code)
-                .map(|o| v.centre.distance_m(o.centre))
-                .fold(f64::INFINITY, f64::min);
+            let nearest = nearest_village_m(&places, v);
             assert!(
                 (500.0..6_000.0).contains(&nearest),
                 "{}: nearest village {nearest:.0} m",
@@ -518,12 +523,7 @@ mod tests {
         assert_eq!(names.len(), places.villages.len(), "village names repeat");
         // Neighbouring villages stay a realistic distance apart: the spirals do not overlap.
         for v in &places.villages {
-            let nearest = places
-                .villages
-                .iter()
-                .filter(|o| o.code != v.code)
-                .map(|o| v.centre.distance_m(o.centre))
-                .fold(f64::INFINITY, f64::min);
+            let nearest = nearest_village_m(&places, v);
             assert!(
                 (500.0..6_000.0).contains(&nearest),
                 "{}: {nearest:.0} m",

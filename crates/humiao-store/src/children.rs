@@ -207,36 +207,25 @@ impl Store {
             .bind(Arg::Int(filter.limit.max(1)))
             .push(" OFFSET ")
             .bind(Arg::Int(filter.offset.max(0)));
-        let persons = sql
-            .query()
+        let persons = self.persons_by(&sql).await?;
+        self.summarise(persons).await
+    }
+
+    /// The persons a query of `p_columns()` returns, in its order.
+    async fn persons_by(&self, sql: &Sql) -> Result<Vec<Person>> {
+        sql.query()
             .fetch_all(&self.pool)
             .await?
             .iter()
             .map(person_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        self.summarise(persons).await
+            .collect()
     }
 
     /// Children by id as lists show them, whoever's they are: for the pipeline's batch work
     /// (the visit schedule), never for a user's request. Order follows `ids`; unknown ids are
     /// left out.
     pub async fn child_summaries_unscoped(&self, ids: &[PersonId]) -> Result<Vec<ChildSummary>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(2000) {
-            let list = crate::id_list(chunk);
-            // Integers we were given, so inlining them is safe.
-            let mut persons = sqlx::query(&format!(
-                "SELECT {PERSON_COLUMNS} FROM persons WHERE id IN ({list})"
-            ))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(person_from_row)
-            .collect::<Result<Vec<_>>>()?;
-            in_order_of(&mut persons, chunk);
-            out.extend(self.summarise(persons).await?);
-        }
-        Ok(out)
+        self.summaries_of(None, ids).await
     }
 
     /// Children in the actor's scope by id, as lists show them, in the order of `ids`; ids
@@ -244,6 +233,15 @@ impl Store {
     pub async fn child_summaries(
         &self,
         actor: &Actor,
+        ids: &[PersonId],
+    ) -> Result<Vec<ChildSummary>> {
+        self.summaries_of(Some(actor), ids).await
+    }
+
+    /// Children by id in the order of `ids`, within `scope` if given.
+    async fn summaries_of(
+        &self,
+        scope: Option<&Actor>,
         ids: &[PersonId],
     ) -> Result<Vec<ChildSummary>> {
         let mut out = Vec::with_capacity(ids.len());
@@ -254,15 +252,12 @@ impl Store {
                 p_columns()
             ));
             sql.push_ids(&chunk.iter().map(|p| p.0).collect::<Vec<_>>())
-                .push(") AND ");
-            push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
-            let mut persons = sql
-                .query()
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(person_from_row)
-                .collect::<Result<Vec<_>>>()?;
+                .push(")");
+            if let Some(actor) = scope {
+                sql.push(" AND ");
+                push_scope(&mut sql, actor, "p.residence_grid", "p.hukou_region");
+            }
+            let mut persons = self.persons_by(&sql).await?;
             in_order_of(&mut persons, chunk);
             out.extend(self.summarise(persons).await?);
         }
